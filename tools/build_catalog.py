@@ -1,0 +1,320 @@
+"""Regenerate keraslint/catalog/activations.json from the Keras releases published on PyPI.
+
+    python tools/build_catalog.py [--cache DIR] [--output PATH]
+
+Every final release of ``keras`` (2.0.0 and newer) and ``tf-keras`` is downloaded (cached by
+sha256), and the tf.keras bundled in TensorFlow 2.0-2.5 is read from the newest patch release of
+each minor (only the needed members of the wheel are fetched, with HTTP range requests).
+The source is read statically with ``ast``; nothing is imported or executed. The output is
+deterministic: rerunning on the same PyPI data gives a byte-identical file.
+
+Lookup mechanics modelled per era:
+- Keras 2 (standalone and tf.keras): ``activations.get(str)`` looks the name up in the module's
+  globals (``deserialize_keras_object(module_objects=globals())``); from the releases whose
+  ``deserialize`` also merges the activation *layer* modules, layer class names such as
+  ``"LeakyReLU"`` resolve too (instantiated with no arguments).
+- Keras 3: an explicit table ``ALL_OBJECTS_DICT`` keyed by each function's ``__name__`` plus
+  aliases assigned into it (``swish``, ``hard_swish``).
+Callable globals that are not activations (``get``, ``serialize``, imported helpers) are
+recorded as quirks: Keras finds them, then fails in odd ways, so keraslint treats them as errors.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import sys
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from packaging.version import Version
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pypi_archives  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "keraslint" / "catalog" / "activations.json"
+MINIMUM_KERAS = Version("2.0.0")
+TENSORFLOW_MINORS = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5"]
+NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
+ACTIVATION_MODULES = [
+    "{pkg}/src/activations/__init__.py",
+    "{pkg}/src/activations.py",
+    "{pkg}/activations.py",
+    "tensorflow/python/keras/activations.py",
+]
+LAYER_PACKAGES = [
+    "{pkg}/src/layers/activations/",
+    "{pkg}/src/layers/activation/",
+    "{pkg}/layers/activation/",
+    "{pkg}/layers/advanced_activations.py",
+    "tensorflow/python/keras/layers/advanced_activations.py",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "keraslint-build")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args()
+
+    entries = []
+    for distribution in ("keras", "tf-keras"):
+        for version, record in sorted(pypi_archives.release_files(distribution).items()):
+            if distribution == "keras" and version < MINIMUM_KERAS:
+                continue
+            print(f"reading {distribution} {version}", file=sys.stderr)
+            archive = pypi_archives.fetch(record, args.cache)
+            sources = pypi_archives.python_sources(archive, record["filename"])
+            entries.append(describe_release(distribution, str(version), sources))
+    entries.extend(tensorflow_entries())
+    resolve_delegations(entries)
+    document = {
+        "generated_by": "python tools/build_catalog.py",
+        "note": "GENERATED FILE - do not edit; hand-kept facts live in overrides.json",
+        "releases": entries,
+    }
+    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {len(entries)} releases to {args.output}", file=sys.stderr)
+
+
+def tensorflow_entries() -> list[dict]:
+    """Describe the tf.keras inside the newest patch of each TensorFlow 2.0-2.5 minor."""
+    index = {}
+    for distribution in ("tensorflow-cpu", "tensorflow"):
+        with urllib.request.urlopen(pypi_archives.PYPI_JSON.format(name=distribution), timeout=120) as r:
+            index[distribution] = json.load(r)["releases"]
+    entries = []
+    for minor in TENSORFLOW_MINORS:
+        record = newest_linux_wheel(index, minor)
+        print(f"reading tensorflow {minor} from {record['filename']}", file=sys.stderr)
+        sources = remote_zip_members(record["url"], needed=_tensorflow_member)
+        version = record["filename"].split("-")[1]
+        entries.append(describe_release("tensorflow", version, sources))
+    return entries
+
+
+def newest_linux_wheel(index: dict, minor: str) -> dict:
+    """The smallest manylinux wheel of the newest final patch of TensorFlow ``minor``."""
+    for distribution in ("tensorflow-cpu", "tensorflow"):
+        versions = sorted(
+            (Version(v) for v in index[distribution] if v.startswith(minor + ".")),
+            reverse=True,
+        )
+        for version in versions:
+            if version.is_prerelease:
+                continue
+            wheels = [
+                f for f in index[distribution][str(version)]
+                if "manylinux" in f["filename"] and "x86_64" in f["filename"] and not f.get("yanked")
+            ]
+            if wheels:
+                record = min(wheels, key=lambda f: (f["size"], f["filename"]))
+                record["url"] = urllib.parse.urljoin(pypi_archives.PYPI_JSON.format(name=distribution), record["url"])
+                return record
+    raise RuntimeError(f"no TensorFlow {minor} wheel found")
+
+
+def _tensorflow_member(name: str) -> bool:
+    """The activation modules of tf.keras (``tensorflow_core/`` in TF 2.0-2.1, else ``tensorflow/``)."""
+    return name.split("/", 1)[-1].startswith("python/keras/") and (
+        name.endswith("/activations.py") or "advanced_activations" in name
+    ) and "/tests/" not in name and not name.endswith("_test.py")
+
+
+class _RangeReader(io.RawIOBase):
+    """A seekable file over HTTP range requests, so zipfile reads only the members it needs."""
+
+    def __init__(self, url: str):
+        self.url, self.position = url, 0
+        request = urllib.request.Request(url, method="HEAD")
+        with urllib.request.urlopen(request, timeout=120) as response:
+            self.size = int(response.headers["Content-Length"])
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = base + offset
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        if self.position >= self.size or not len(buffer):
+            return 0
+        end = min(self.position + len(buffer), self.size) - 1
+        request = urllib.request.Request(self.url, headers={"Range": f"bytes={self.position}-{end}"})
+        with urllib.request.urlopen(request, timeout=300) as response:
+            data = response.read()
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def remote_zip_members(url: str, needed) -> dict[str, str]:
+    """Read the members ``needed`` selects from a remote wheel, keyed below ``tensorflow/``."""
+    reader = io.BufferedReader(_RangeReader(url), buffer_size=1 << 20)
+    with zipfile.ZipFile(reader) as zf:
+        return {
+            "tensorflow/" + n.split("/", 1)[1]: zf.read(n).decode("utf-8", "replace")
+            for n in zf.namelist() if needed(n)
+        }
+
+
+def describe_release(distribution: str, version: str, sources: dict[str, str]) -> dict:
+    package = "tf_keras" if distribution == "tf-keras" else "keras"
+    module_path = next(
+        p for p in (t.format(pkg=package) for t in ACTIVATION_MODULES) if p in sources
+    )
+    module = ast.parse(sources[module_path])
+    entry = {"distribution": distribution, "version": version, "source": module_path}
+    layers = layer_classes(package, sources)
+    entry["layers"] = layers
+    if _delegates_to_tensorflow(module):
+        entry["delegates_to"] = "tensorflow"
+        return entry
+    if "ALL_OBJECTS_DICT" in sources[module_path]:
+        functions, strings = keras3_table(module, module_path, sources)
+        quirks = []
+    else:
+        functions, strings, quirks = keras2_globals(module)
+        if _deserialize_merges_layers(module):
+            strings |= set(layers)
+    entry["functions"] = functions
+    entry["strings"] = sorted(strings)
+    entry["quirks"] = sorted(quirks)
+    return entry
+
+
+def _delegates_to_tensorflow(module: ast.Module) -> bool:
+    """Keras 2.4.x re-exports tf.keras.activations wholesale."""
+    return any(
+        isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tensorflow.keras")
+        for node in module.body
+    )
+
+
+def _deserialize_merges_layers(module: ast.Module) -> bool:
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "deserialize":
+            text = ast.dump(node)
+            return "advanced_activations" in text or "activation_layers" in text
+    return False
+
+
+def _parameters(function: ast.FunctionDef) -> list[str]:
+    args = function.args
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return [n for n in names if n not in ("self", "x", "features", "inputs")]
+
+
+def _is_activation_def(node: ast.FunctionDef) -> bool:
+    positional = node.args.posonlyargs + node.args.args
+    return bool(positional) and positional[0].arg in ("x", "features") and not node.name.startswith("_")
+
+
+def keras2_globals(module: ast.Module):
+    """Activations and quirks among the callable globals of a Keras 2 activations module."""
+    functions, quirks = {}, set()
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef):
+            if node.name in NOT_ACTIVATIONS or not _is_activation_def(node):
+                quirks.add(node.name)
+            else:
+                functions[node.name] = _parameters(node)
+        elif isinstance(node, ast.ClassDef):
+            quirks.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+            # ``leaky_relu = tf.nn.leaky_relu``: a callable global; its keywords are TensorFlow's.
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    functions[target.id] = None
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for alias in node.names:
+                name = alias.asname or alias.name
+                if name[:1].islower() and name not in ("backend", "K", "tf") or name[:1].isupper() and name != "K":
+                    quirks.add(name)
+    quirks -= set(functions)
+    return functions, set(functions), quirks
+
+
+def keras3_table(module: ast.Module, module_path: str, sources: dict[str, str]):
+    """Names in ALL_OBJECTS_DICT: each listed function's ``__name__`` plus assigned aliases."""
+    definitions = {}
+    for node in module.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith(".activations"):
+            origin = node.module.replace(".", "/") + ".py"
+            tree = ast.parse(sources[origin])
+            defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+            for alias in node.names:
+                if alias.name in defs:
+                    definitions[alias.asname or alias.name] = defs[alias.name]
+    listed, aliases = set(), {}
+    for node in module.body:
+        if isinstance(node, ast.Assign):
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id == "ALL_OBJECTS" and isinstance(node.value, (ast.Set, ast.List, ast.Tuple)):
+                listed = {e.id for e in node.value.elts if isinstance(e, ast.Name)}
+            elif (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "ALL_OBJECTS_DICT"
+                and isinstance(target.slice, ast.Constant)
+                and isinstance(node.value, ast.Name)
+            ):
+                aliases[target.slice.value] = node.value.id
+    functions = {definitions[n].name: _parameters(definitions[n]) for n in listed}
+    for alias, target in aliases.items():
+        functions.setdefault(alias, functions.get(definitions[target].name if target in definitions else target))
+    return functions, set(functions)
+
+
+def layer_classes(package: str, sources: dict[str, str]) -> dict[str, list[str] | dict]:
+    """Activation layer classes with their constructor keywords (and deprecated ones)."""
+    paths = []
+    for template in LAYER_PACKAGES:
+        prefix = template.format(pkg=package)
+        paths += sorted(p for p in sources if p == prefix or (prefix.endswith("/") and p.startswith(prefix)))
+        if paths:
+            break
+    classes = {}
+    for path in paths:
+        if "/tests/" in path or path.endswith("_test.py"):
+            continue
+        for node in ast.parse(sources[path]).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                init = next((b for b in node.body if isinstance(b, ast.FunctionDef) and b.name == "__init__"), None)
+                if init is None:
+                    continue
+                deprecated = sorted({
+                    c.left.value for c in ast.walk(init)
+                    if isinstance(c, ast.Compare) and isinstance(c.left, ast.Constant)
+                    and isinstance(c.left.value, str) and any(isinstance(op, ast.In) for op in c.ops)
+                })
+                classes[node.name] = {"keywords": _parameters(init), "deprecated": deprecated}
+    return classes
+
+
+def resolve_delegations(entries: list[dict]) -> None:
+    """Keras 2.4.x runs on the tf.keras of its minimum TensorFlow (2.2): copy that table."""
+    tensorflow = {e["version"][:3]: e for e in entries if e["distribution"] == "tensorflow"}
+    for entry in entries:
+        if entry.pop("delegates_to", None):
+            base = tensorflow["2.2"]
+            entry.update({k: base[k] for k in ("functions", "strings", "quirks")})
+            entry["via"] = f"tensorflow {base['version']}"
+
+
+if __name__ == "__main__":
+    main()
