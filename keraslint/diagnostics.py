@@ -1,0 +1,51 @@
+"""Small frozen types shared by every layer: positions, edits, fixes, diagnostics."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based line and column (columns count characters, like ruff)."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions with ``content``."""
+
+    content: str
+    location: Position
+    end_location: Position
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # "safe" or "unsafe"
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    filename: str
+    location: Position
+    end_location: Position
+    fix: Fix | None = None
+    cell: int | None = None  # 1-based notebook cell, None for plain files
+    url: str | None = field(default=None, compare=False)
+
+    @property
+    def is_file_error(self) -> bool:
+        """Read, decode, parse and internal errors: the file was not (fully) checked."""
+        return self.code in FILE_ERROR_CODES
+
+    def sort_key(self):
+        return (self.filename, self.cell or 0, self.location, self.code, self.message)
+
+
+FILE_ERROR_CODES = {"KL001", "KL002", "KL003", "KL000"}

@@ -1,0 +1,90 @@
+"""Rule metadata and the registry binding codes to rules.
+
+A rule is one unit: code, name, summary, explanation (what / why / example / fix / fix safety),
+and VALID / INVALID examples that the test-suite runs. Detection code lives beside it in its
+family module and returns ``Finding`` objects; positions and suppression are handled centrally.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    explanation: str
+    fixable: str  # "always", "sometimes" or "never"
+    valid: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)  # per-example settings, e.g. {"keras-version": "2.3"}
+
+    def doc(self) -> str:
+        return f"# {self.name} ({self.code})\n\nFix is {self.fixable} available.\n\n{self.explanation.strip()}\n"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found, before positions are attached: a node, a message, maybe a fix."""
+
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+    replacement: str | None = None  # new source text for ``node``
+    applicability: str = "safe"
+    fix_message: str = ""
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.code in REGISTRY:
+        raise ValueError(f"duplicate rule code {rule.code}")
+    REGISTRY[rule.code] = rule
+    return rule
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, in code order (importing the family modules registers them)."""
+    from keraslint.rules import activations, api, files  # noqa: F401
+
+    return [REGISTRY[code] for code in sorted(REGISTRY)]
+
+
+def select_codes(select: list[str], ignore: list[str], extend_select: list[str] = ()) -> set[str]:
+    """Codes enabled by ruff-style prefixes (``KL1``, ``KL101``, ``ALL``)."""
+    codes = [r.code for r in all_rules()]
+
+    def matches(prefix: str) -> set[str]:
+        prefix = prefix.strip().upper()
+        if prefix == "ALL":
+            return set(codes)
+        hit = {c for c in codes if c.startswith(prefix)}
+        if not hit:
+            raise ValueError(f"unknown rule selector {prefix!r}")
+        return hit
+
+    enabled: set[str] = set()
+    for prefix in list(select) + list(extend_select):
+        enabled |= matches(prefix)
+    for prefix in ignore:
+        enabled -= matches(prefix)
+    return enabled | _always_on(codes)
+
+
+def _always_on(codes: list[str]) -> set[str]:
+    """File errors (unreadable, unparsable, internal) are never silenced by selection."""
+    return {c for c in codes if c.startswith("KL0")}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule needs to judge a site: the target releases, the catalog, project extras."""
+
+    target: object  # keraslint.catalog.Target
+    catalog: object  # keraslint.catalog.Catalog
+    extra_activations: frozenset = frozenset()

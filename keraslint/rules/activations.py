@@ -1,0 +1,247 @@
+"""Activation identifiers passed as strings: unknown, wrongly cased, unavailable, invalid."""
+from __future__ import annotations
+
+import libcst as cst
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from keraslint.rules import Context, Finding, Rule, register
+
+UNKNOWN = register(Rule(
+    code="KL101",
+    name="unknown-activation",
+    summary='Unknown Keras activation "{name}"',
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds string activation identifiers that no Keras release accepts, such as
+`Dense(64, activation="reul")`, and names the nearest valid identifiers of the target release.
+
+## Why is this bad?
+Keras resolves the string only when the layer is built or a saved model is loaded, so the
+mistake surfaces as `ValueError: Unknown activation function` long after the code was written,
+often after data loading or on another machine. Names that Keras 2's lookup happens to find
+but that are not activations (`"get"`, `"serialize"`, `"deserialize"`) are reported too: they
+fail later in stranger ways.
+
+## Example
+```python
+layers.Dense(64, activation="reul")
+```
+
+Use instead:
+```python
+layers.Dense(64, activation="relu")
+```
+
+## Fix safety
+The fix is safe when exactly one valid identifier is nearest (an edit distance of 1-2); with
+several equally near candidates no fix is offered, only the suggestions.
+''',
+    valid=(
+        'import keras\nkeras.layers.Dense(8, activation="relu")\n',
+        'from sklearn.neural_network import MLPClassifier\nMLPClassifier(activation="logistic")\n',
+        'from keras import layers\ndef conv_block(activation="ReLU"):\n    pass\nconv_block(activation="reul")\n',
+    ),
+    invalid=(
+        'import keras\nkeras.layers.Dense(8, activation="reul")\n',
+        'from tensorflow.keras.layers import Activation\nActivation("sigmod")\n',
+        'import keras\nkeras.layers.Dense(8, activation="serialize")\n',
+    ),
+))
+
+CASE_MISMATCH = register(Rule(
+    code="KL102",
+    name="activation-case-mismatch",
+    summary='Keras activation "{name}" is spelled "{fixed}"',
+    fixable="always",
+    explanation='''
+## What it does
+Finds activation identifiers that exist in the target Keras with other casing or separators:
+`"ReLU"`, `"Sigmoid"`, `"TANH"`, `"leakyrelu"` / `"LeakyReLU"` for `"leaky_relu"`.
+
+## Why is this bad?
+The lookup is case-sensitive. Some Keras 2 releases accept the *layer class* names
+(`"ReLU"`, `"LeakyReLU"`) as strings, Keras 3 does not, so such code breaks when upgrading.
+
+## Example
+```python
+layers.Dense(64, activation="ReLU")
+```
+
+Use instead:
+```python
+layers.Dense(64, activation="relu")
+```
+
+## Fix safety
+Safe: the fix writes the exact spelling of the same activation.
+''',
+    valid=('import keras\nkeras.layers.Activation("softmax")\n',),
+    invalid=(
+        'import keras\nkeras.layers.Dense(8, activation="ReLU")\n',
+        'from keras import layers\nlayers.Dense(8, activation="leakyrelu")\n',
+    ),
+))
+
+UNAVAILABLE = register(Rule(
+    code="KL103",
+    name="activation-not-in-target",
+    summary='Keras activation "{name}" is not available in the target',
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds activation identifiers that some Keras releases accept but the targeted release(s) do
+not: `"gelu"` when targeting Keras 2.3, `"hard_swish"` on any Keras 2, `"ReLU"`-style layer
+names on Keras 3. The message names the releases that accept it (from the catalog).
+
+## Why is this bad?
+The code works on the developer's machine and fails where the other Keras is installed, or when
+a model saved on a newer Keras is loaded by an older one.
+
+## Example
+```python
+# keras-version = "2.3"
+layers.Dense(64, activation="gelu")
+```
+
+Use instead: an identifier the target has, or raise the minimum Keras version.
+
+## Fix safety
+Unsafe: the suggested replacement is a different function and changes the model.
+''',
+    options={"keras-version": "2.3"},
+    valid=('import keras\nkeras.layers.Dense(8, activation="relu")\n',),
+    invalid=('import keras\nkeras.layers.Dense(8, activation="gelu")\n',),
+))
+
+INVALID_VALUE = register(Rule(
+    code="KL105",
+    name="invalid-activation-value",
+    summary="Invalid activation value",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds literals Keras cannot interpret as an activation: numbers, booleans, an empty string, or
+a valid name with stray whitespace (`"relu "`).
+
+## Why is this bad?
+`activations.get` raises `ValueError: Could not interpret activation function identifier` (or
+`Unknown activation function`) when the layer is built.
+
+## Example
+```python
+layers.Dense(64, activation="relu ")
+```
+
+Use instead:
+```python
+layers.Dense(64, activation="relu")
+```
+
+## Fix safety
+Stripping whitespace around a valid identifier is safe; other cases have no fix.
+''',
+    valid=('import keras\nkeras.layers.Dense(8, activation=None)\n',),
+    invalid=(
+        'import keras\nkeras.layers.Dense(8, activation="relu ")\n',
+        'import keras\nkeras.layers.Dense(8, activation=True)\n',
+        'import keras\nkeras.layers.Dense(8, activation="")\n',
+    ),
+))
+
+MAX_DISTANCE = 2
+
+
+def nearest(name: str, candidates: list[str]) -> list[tuple[str, int]]:
+    """Up to three candidates within a small edit distance (a transposition counts once), nearest first."""
+    cutoff = min(MAX_DISTANCE, max(1, len(name) // 3))
+    hits = process.extract(name.lower(), candidates, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
+    return sorted(((hit[0], hit[1]) for hit in hits), key=lambda hit: (hit[1], hit[0]))[:3]
+
+
+def unambiguous(hits: list[tuple[str, int]]) -> str | None:
+    """The single nearest candidate, or None when there is none or a tie."""
+    if hits and (len(hits) == 1 or hits[0][1] < hits[1][1]):
+        return hits[0][0]
+    return None
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
+def replace_string(node: cst.BaseExpression, value: str) -> str | None:
+    """The literal ``node`` rewritten to hold ``value``, keeping prefix and quotes; None if unsafe."""
+    if not isinstance(node, cst.SimpleString):
+        return None
+    prefix, quote = node.prefix, node.quote
+    body = node.value[len(prefix) + len(quote): -len(quote)]
+    if body != node.evaluated_value or any(c in value for c in quote + "\\\n\r"):
+        return None
+    return f"{prefix}{quote}{value}{quote}"
+
+
+def check_literal(node: cst.BaseExpression, value: object, context: Context) -> Finding | None:
+    """Judge one literal that reaches Keras as an activation identifier."""
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        return Finding(INVALID_VALUE, node, f"Invalid activation value {value!r}: Keras expects a name or a callable")
+    if not isinstance(value, str):
+        return None
+    target = context.target
+    if value in target.strings or value in context.extra_activations:
+        return None
+    if value.strip() != value and value.strip() in target.strings:
+        return Finding(
+            INVALID_VALUE, node, f'Activation "{value}" has stray whitespace',
+            replacement=replace_string(node, value.strip()), fix_message=f'Replace with "{value.strip()}"',
+        )
+    if not value.strip():
+        return Finding(INVALID_VALUE, node, "Empty activation name")
+    case_fix = _case_fix(value, target)
+    if case_fix:
+        return Finding(
+            CASE_MISMATCH, node, f'Keras activation "{value}" is spelled "{case_fix}"',
+            replacement=replace_string(node, case_fix), fix_message=f'Replace with "{case_fix}"',
+        )
+    accepting = context.catalog.accepting(value)
+    if accepting:
+        return _unavailable(node, value, accepting, context)
+    return _unknown(node, value, context)
+
+
+def _case_fix(value: str, target) -> str | None:
+    wanted = _normalise(value)
+    matches = sorted({n for n in target.function_names if _normalise(n) == wanted})
+    return matches[0] if len(matches) == 1 else None
+
+
+def _unavailable(node, value: str, accepting: list, context: Context) -> Finding:
+    target = context.target
+    rejecting = target.rejecting(value)
+    where = rejecting[0].label if len(rejecting) == 1 else f"{len(rejecting)} of the targeted releases ({rejecting[0].label} ..)"
+    message = f'Keras activation "{value}" is not available in {where}; it needs {context.catalog.timeline(accepting)}'
+    best = unambiguous(nearest(value, target.function_names))
+    if best is None:
+        return Finding(UNAVAILABLE, node, message)
+    return Finding(
+        UNAVAILABLE, node, f'{message}; did you mean "{best}"?', replacement=replace_string(node, best),
+        applicability="unsafe", fix_message=f'Replace with "{best}" (changes behaviour)',
+    )
+
+
+def _unknown(node, value: str, context: Context) -> Finding:
+    if any(value in r.quirks for r in context.target.releases):
+        return Finding(
+            UNKNOWN, node,
+            f'"{value}" is a helper of keras.activations, not an activation; Keras finds it and then fails',
+        )
+    hits = nearest(value, context.target.function_names)
+    if not hits:
+        return Finding(UNKNOWN, node, f'Unknown Keras activation "{value}"')
+    quoted = " or ".join(f'"{name}"' for name, _ in hits)
+    message = f'Unknown Keras activation "{value}"; did you mean {quoted}?'
+    best = unambiguous(hits)
+    if best is None:
+        return Finding(UNKNOWN, node, message)
+    return Finding(UNKNOWN, node, message, replacement=replace_string(node, best), fix_message=f'Replace with "{best}"')

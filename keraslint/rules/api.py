@@ -1,0 +1,147 @@
+"""The keras.activations API and activation layers: keywords and attributes a release lacks."""
+from __future__ import annotations
+
+import libcst as cst
+
+from keraslint.rules import Context, Finding, Rule, register
+from keraslint.rules.activations import nearest, unambiguous
+
+MODULE_HELPERS = {"get", "serialize", "deserialize"}
+
+KEYWORD_UNAVAILABLE = register(Rule(
+    code="KL201",
+    name="activation-keyword-not-in-target",
+    summary="Keyword not accepted by this activation in the target",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds keyword arguments of `keras.activations.*` functions and activation layers that the
+targeted release does not take but another release does: `activations.relu(x, alpha=0.1)` or
+`layers.LeakyReLU(alpha=0.3)` on Keras 3 (which calls it `negative_slope`), and the reverse
+when targeting Keras 2.
+
+## Why is this bad?
+A renamed keyword raises `TypeError: got an unexpected keyword argument` (or, for Keras 3's
+`LeakyReLU(alpha=...)`, a deprecation warning before its removal).
+
+## Example
+```python
+# keras-version = "3.6"
+keras.activations.relu(x, alpha=0.1)
+```
+
+Use instead:
+```python
+keras.activations.relu(x, negative_slope=0.1)
+```
+
+## Fix safety
+Safe when the keyword was renamed with the same meaning (`alpha` -> `negative_slope`); other
+cases have no fix.
+''',
+    options={"keras-version": "3.6"},
+    valid=('import keras\nkeras.activations.relu(x, negative_slope=0.1)\n',),
+    invalid=(
+        'import keras\nkeras.activations.relu(x, alpha=0.1)\n',
+        'from keras import layers\nlayers.LeakyReLU(alpha=0.3)\n',
+    ),
+))
+
+ATTRIBUTE_UNAVAILABLE = register(Rule(
+    code="KL202",
+    name="activations-attribute-not-in-target",
+    summary="keras.activations has no such attribute in the target",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds `keras.activations.NAME` (attribute access or `from keras.activations import NAME`)
+where the targeted release has no such function: typos such as `activations.swishh`, and
+functions added later, such as `tf.keras.activations.gelu` on TensorFlow 2.3.
+
+## Why is this bad?
+`AttributeError` or `ImportError` at import or model-building time.
+
+## Example
+```python
+keras.layers.Dense(8, activation=keras.activations.swishh)
+```
+
+Use instead:
+```python
+keras.layers.Dense(8, activation=keras.activations.swish)
+```
+
+## Fix safety
+A typo fix to the single nearest name is safe; replacing a function the target lacks is unsafe.
+''',
+    valid=('import keras\nkeras.activations.swish\n', 'from keras.activations import relu\n'),
+    invalid=('import keras\nkeras.activations.swishh\n', 'from keras.activations import sigmod\n'),
+))
+
+
+def _available(name: str, releases) -> bool:
+    return all(name in r.functions or name in MODULE_HELPERS for r in releases)
+
+
+def check_attribute(node: cst.Name, name: str, context: Context) -> Finding | None:
+    """``keras.activations.<name>``: ``node`` is the attribute's name token."""
+    target = context.target
+    if name.startswith("_") or _available(name, target.releases):
+        return None
+    having = [r for r in context.catalog.releases if name in r.functions]
+    best = unambiguous(nearest(name, target.function_names))
+    if having:
+        message = (
+            f"keras.activations.{name} is not available in {target.describe()}; "
+            f"it needs {context.catalog.timeline(having)}"
+        )
+        applicability, fix_message = "unsafe", f"Use activations.{best} (changes behaviour)"
+    else:
+        message = f"keras.activations has no attribute {name!r}"
+        applicability, fix_message = "safe", f"Use activations.{best}"
+    if best is None:
+        return Finding(ATTRIBUTE_UNAVAILABLE, node, message)
+    return Finding(
+        ATTRIBUTE_UNAVAILABLE, node, f"{message}; did you mean {best!r}?", replacement=best,
+        applicability=applicability, fix_message=fix_message,
+    )
+
+
+def check_keywords(owner: str, is_layer: bool, keywords: list[cst.Arg], context: Context) -> list[Finding]:
+    """Keywords of an activation function call or an activation layer constructor."""
+    findings = []
+    renames = context.catalog.keyword_renames()
+    for arg in keywords:
+        keyword = arg.keyword.value
+        missing = [r for r in context.target.releases if not _accepts(r, owner, is_layer, keyword)]
+        if not missing or not any(_takes(r, owner, is_layer, keyword) for r in context.catalog.releases):
+            continue
+        kind = "layer" if is_layer else "activation"
+        deprecated = is_layer and all(keyword in r.layers.get(owner, {}).get("deprecated", []) for r in missing)
+        state = "is deprecated in" if deprecated else "is not accepted by"
+        message = f"Keyword {keyword!r} of {kind} {owner} {state} {missing[0].label}"
+        new = renames.get((owner, keyword))
+        if new and all(_takes(r, owner, is_layer, new) for r in context.target.releases):
+            findings.append(Finding(
+                KEYWORD_UNAVAILABLE, arg.keyword, f"{message}; use {new!r}", replacement=new,
+                fix_message=f"Rename {keyword!r} to {new!r}",
+            ))
+        else:
+            findings.append(Finding(KEYWORD_UNAVAILABLE, arg.keyword, message))
+    return findings
+
+
+def _takes(release, owner: str, is_layer: bool, keyword: str) -> bool:
+    """The release names ``keyword`` as a parameter of ``owner``."""
+    if is_layer:
+        return keyword in release.layers.get(owner, {}).get("keywords", [])
+    return keyword in (release.functions.get(owner) or [])
+
+
+def _accepts(release, owner: str, is_layer: bool, keyword: str) -> bool:
+    """Whether ``keyword`` works without warning; unknown signatures are given the benefit of the doubt."""
+    if is_layer:
+        layer = release.layers.get(owner)
+        return layer is None or keyword in layer["keywords"]
+    params = release.functions.get(owner)
+    return params is None or keyword in params

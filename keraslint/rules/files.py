@@ -1,0 +1,61 @@
+"""Files keraslint could not check. These are always reported and make the exit code 2."""
+from __future__ import annotations
+
+from keraslint.rules import Rule, register
+
+INTERNAL_ERROR = register(Rule(
+    code="KL000",
+    name="internal-error",
+    summary="keraslint failed on this file",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a bug in keraslint itself: a rule raised an exception on this file. The other files are
+still checked and reported; the exit code is 2.
+
+## What to do
+Report it with the file (or a reduced version of it) and the message.
+''',
+))
+
+UNREADABLE = register(Rule(
+    code="KL001",
+    name="unreadable-file",
+    summary="File could not be read or decoded",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a file that could not be read (permissions, vanished, not a regular file) or decoded
+(bytes invalid in its declared or default UTF-8 encoding, binary content).
+
+## Why is this bad?
+The file was not checked. Python itself would refuse to import a file that does not decode.
+''',
+))
+
+SYNTAX_ERROR = register(Rule(
+    code="KL002",
+    name="syntax-error",
+    summary="File could not be parsed",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a Python file (or notebook cell) that does not parse as Python 3, such as Python 2 code,
+files with NUL bytes, or nesting deeper than the parser supports.
+
+## Why is this bad?
+The file was not checked for activation problems.
+''',
+))
+
+INVALID_NOTEBOOK = register(Rule(
+    code="KL003",
+    name="invalid-notebook",
+    summary="Notebook could not be read",
+    fixable="never",
+    explanation='''
+## What it does
+Reports an `.ipynb` file that is not valid notebook JSON (truncated, hand-edited, or not
+nbformat 4). Its code cells were not checked.
+''',
+))
