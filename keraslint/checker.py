@@ -1,22 +1,19 @@
 """Parse one Python source and run every rule over it: source text in, diagnostics out."""
 from __future__ import annotations
 
-import ast
-import warnings
 from typing import Callable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
-from keraslint.resolve import Resolver, dotted_name, keras_path
+from keraslint.prefilter import layer_names, parse
+from keraslint.resolve import ACTIVATION_KEYWORDS, CallRole, Resolver, is_activations_attribute, keras_path
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_literal
 from keraslint.rules.api import check_attribute, check_keywords
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
-ACTIVATION_KEYWORDS = frozenset({"activation", "recurrent_activation"})
-ACTIVATION_GETTERS = frozenset({"activations.get", "activations.deserialize"})
 _NOT_A_LITERAL = object()
 
 
@@ -35,13 +32,29 @@ def literal_value(node: cst.BaseExpression) -> object:
     return _NOT_A_LITERAL
 
 
+def cst_dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of libcst Name/Attribute nodes, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
 class _SiteVisitor(cst.CSTVisitor):
-    """Find the places where a value reaches Keras as an activation, and judge each one."""
+    """Find the places where a value reaches Keras as an activation, and judge each one.
+
+    ``keraslint.prefilter.screen`` walks the same sites on CPython's ast; keep the two in step
+    (tests check they agree).
+    """
 
     def __init__(self, resolver: Resolver, context: Context):
         self.resolver = resolver
         self.context = context
-        self.layer_names = frozenset().union(*(r.layers for r in context.catalog.releases))
+        self.layer_names = layer_names()
         self.findings: list[Finding] = []
 
     def _literal(self, node: cst.BaseExpression) -> None:
@@ -52,25 +65,24 @@ class _SiteVisitor(cst.CSTVisitor):
                 self.findings.append(finding)
 
     def visit_Call(self, node: cst.Call) -> None:
-        path = self.resolver.keras(node.func)
+        path = self.resolver.keras(cst_dotted_name(node.func))
         if path is None:
             return
-        owner = path.rpartition(".")[2]
+        role = CallRole(path, self.layer_names)
         keywords = [a for a in node.args if a.keyword is not None]
         for arg in keywords:
             if arg.keyword.value in ACTIVATION_KEYWORDS:
                 self._literal(arg.value)
         positional = [a for a in node.args if a.keyword is None and not a.star]
-        if positional and (owner == "Activation" or path in ACTIVATION_GETTERS):
+        if positional and role.positional_activation:
             self._literal(positional[0].value)
-        if path.startswith("activations.") and path.count(".") == 1:
-            self.findings += check_keywords(owner, False, keywords, self.context)
-        elif path.startswith("layers.") and owner in self.layer_names:
-            self.findings += check_keywords(owner, True, keywords, self.context)
+        if role.keyword_owner:
+            owner, is_layer = role.keyword_owner
+            named = [(a.keyword.value, a.keyword) for a in keywords]
+            self.findings += check_keywords(owner, is_layer, named, self.context)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        path = self.resolver.keras(node)
-        if path and path.startswith("activations.") and path.count(".") == 1:
+        if is_activations_attribute(self.resolver.keras(cst_dotted_name(node))):
             finding = check_attribute(node.attr, node.attr.value, self.context)
             if finding:
                 self.findings.append(finding)
@@ -78,26 +90,13 @@ class _SiteVisitor(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if node.relative or isinstance(node.names, cst.ImportStar) or node.module is None:
             return False
-        if keras_path(dotted_name(node.module)) == "activations":
+        if keras_path(cst_dotted_name(node.module)) == "activations":
             for alias in node.names:
                 if isinstance(alias.name, cst.Name):
                     finding = check_attribute(alias.name, alias.name.value, self.context)
                     if finding:
                         self.findings.append(finding)
         return False
-
-
-def syntax_error(text: str) -> tuple[int, int, str] | None:
-    """CPython's verdict first: it rejects deep nesting and NUL bytes cleanly, before libcst."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except SyntaxError as error:
-        return error.lineno or 1, error.offset or 1, error.msg
-    except (ValueError, MemoryError, RecursionError) as error:
-        return 1, 1, str(error) or type(error).__name__
-    return None
 
 
 def check_text(
@@ -108,13 +107,13 @@ def check_text(
     cell: int | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for one source text. ``context_for(uses_tf_keras)`` picks the target."""
-    error = syntax_error(text)
-    if error is not None:
-        line, column, message = error
+    tree = parse(text)
+    if isinstance(tree, tuple):
+        line, column, message = tree
         return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column, cell)]
     try:
         module = cst.parse_module(text)
-        resolver = Resolver(module)
+        resolver = Resolver(tree)
         visitor = _SiteVisitor(resolver, context_for(resolver.imports_tf_keras))
         module.visit(visitor)
         findings = [f for f in visitor.findings if enabled is None or f.rule.code in enabled]
@@ -131,12 +130,33 @@ def check_text(
     return [_diagnostic(f, positions[f.node], filename, cell) for f in findings]
 
 
+def replace_string(node: cst.BaseExpression, value: str) -> str | None:
+    """The literal ``node`` rewritten to hold ``value``, keeping prefix and quotes; None if unsafe."""
+    if not isinstance(node, cst.SimpleString):
+        return None
+    prefix, quote = node.prefix, node.quote
+    body = node.value[len(prefix) + len(quote): -len(quote)]
+    if body != node.evaluated_value or any(c in value for c in quote + "\\\n\r"):
+        return None
+    return f"{prefix}{quote}{value}{quote}"
+
+
+def _replacement(finding: Finding) -> str | None:
+    """Source text for the finding's node: a re-quoted string literal, or a plain identifier."""
+    if finding.new_value is None:
+        return None
+    if isinstance(finding.node, cst.Name):
+        return finding.new_value
+    return replace_string(finding.node, finding.new_value)
+
+
 def _diagnostic(finding: Finding, code_range, filename: str, cell: int | None) -> Diagnostic:
     start = Position(code_range.start.line, code_range.start.column + 1)
     end = Position(code_range.end.line, code_range.end.column + 1)
     fix = None
-    if finding.replacement is not None:
-        fix = Fix(finding.applicability, finding.fix_message, (Edit(finding.replacement, start, end),))
+    replacement = _replacement(finding)
+    if replacement is not None:
+        fix = Fix(finding.applicability, finding.fix_message, (Edit(replacement, start, end),))
     return Diagnostic(finding.rule.code, finding.message, filename, start, end, fix, cell)
 
 

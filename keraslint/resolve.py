@@ -5,15 +5,19 @@ Policy (documented in the README):
   the module's imports bind it to, starts with a Keras root (``KERAS_ROOTS``).
 - Imports anywhere in the file count (module level, inside functions, in ``try``/``except``).
 - ``x = tf.keras`` style aliases to a Keras path count when the name is bound once.
-- A name that the module also defines (``def``, ``class``, assignment, parameter) or imports
-  from elsewhere is ambiguous and never counts as Keras.
+- A name that the module also defines (``def``, ``class``, assignment, parameter, loop or
+  ``with``/``except`` target) is ambiguous and never counts as Keras.
 - ``from <keras module> import *`` makes otherwise unbound names resolve into that module.
+- Project shims count: ``from pkg.backend import keras``, ``import pkg.keras2 as keras`` and
+  module paths with a ``keras`` component (``pkg.backend.keras.layers``) are taken as Keras.
+
+The bindings are collected from CPython's ``ast`` (fast); both the fast screen and the libcst
+checker ask this one resolver about dotted names.
 """
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
-
-import libcst as cst
 
 KERAS_ROOTS = (
     "keras",
@@ -24,10 +28,16 @@ KERAS_ROOTS = (
     "tensorflow.compat.v1.keras",
     "tensorflow.compat.v2.keras",
 )
+ACTIVATION_KEYWORDS = frozenset({"activation", "recurrent_activation"})
+ACTIVATION_GETTERS = frozenset({"activations.get", "activations.deserialize"})
 
 
 def keras_path(qualified: str | None) -> str | None:
-    """``tensorflow.keras.layers.Dense`` -> ``layers.Dense``; None when not under a Keras root."""
+    """``tensorflow.keras.layers.Dense`` -> ``layers.Dense``; None when not under a Keras root.
+
+    A project's own Keras shim counts too: a ``keras`` component deeper in a module path
+    (``keras_cv.src.backend.keras.layers``) is taken as the root.
+    """
     if not qualified:
         return None
     for root in KERAS_ROOTS:
@@ -35,27 +45,26 @@ def keras_path(qualified: str | None) -> str | None:
             return ""
         if qualified.startswith(root + "."):
             return qualified[len(root) + 1:]
+    parts = qualified.split(".")
+    if "keras" in parts[1:]:
+        return ".".join(parts[parts.index("keras", 1) + 1:])
     return None
 
 
-def dotted_name(node: cst.BaseExpression) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a chain of Name/Attribute nodes, else None."""
     parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if not isinstance(node, ast.Name):
         return None
-    parts.append(node.value)
+    parts.append(node.id)
     return ".".join(reversed(parts))
 
 
-def _module_name(node: cst.BaseExpression | None) -> str:
-    return dotted_name(node) if node is not None else ""
-
-
-class _BindingCollector(cst.CSTVisitor):
-    """Collect what each name may be bound to by imports, aliases and local definitions."""
+class _BindingCollector(ast.NodeVisitor):
+    """What each name may be bound to by imports, aliases and local definitions."""
 
     def __init__(self) -> None:
         self.imported: dict[str, set[str]] = defaultdict(set)
@@ -63,78 +72,82 @@ class _BindingCollector(cst.CSTVisitor):
         self.aliases: list[tuple[str, str]] = []
         self.star_modules: list[str] = []
 
-    def visit_Import(self, node: cst.Import) -> bool:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            full = _module_name(alias.name)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.imported[alias.asname.name.value].add(full)
+            if alias.asname:
+                # ``import project.backend.keras2 as keras``: a Keras shim by its name.
+                self.imported[alias.asname].add("keras" if alias.asname == "keras" else alias.name)
             else:
-                top = full.split(".")[0]
+                top = alias.name.partition(".")[0]
                 self.imported[top].add(top)
-        return False  # aliases below are not definitions
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if node.relative:
-            base = "." * len(node.relative) + _module_name(node.module)
-        else:
-            base = _module_name(node.module)
-        if isinstance(node.names, cst.ImportStar):
-            self.star_modules.append(base)
-            return False
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = "." * node.level + (node.module or "")
         for alias in node.names:
-            name = _module_name(alias.name)
-            bound = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-            self.imported[bound].add(f"{base}.{name}")
-        return False
+            if alias.name == "*":
+                self.star_modules.append(base)
+            else:
+                self.imported[alias.asname or alias.name].add(f"{base}.{alias.name}")
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.defined.add(node.name.value)
+    def visit_FunctionDef(self, node) -> None:
+        self.defined.add(node.name)
+        self.generic_visit(node)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.defined.add(node.name.value)
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
 
-    def visit_Param(self, node: cst.Param) -> None:
-        self.defined.add(node.name.value)
+    def visit_arg(self, node: ast.arg) -> None:
+        self.defined.add(node.arg)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         source = dotted_name(node.value)
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                if source is not None and len(node.targets) == 1:
-                    self.aliases.append((target.target.value, source))
-                else:
-                    self.defined.add(target.target.value)
+            if isinstance(target, ast.Name) and source is not None and len(node.targets) == 1:
+                self.aliases.append((target.id, source))
             else:
-                self._define_all(target.target)
+                self._define_all(target)
+        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._define_all(node.target)
+        self.generic_visit(node)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._define_all(node.target)
+        self.generic_visit(node)
 
-    def visit_For(self, node: cst.For) -> None:
+    def visit_For(self, node) -> None:
         self._define_all(node.target)
+        self.generic_visit(node)
 
-    def visit_AsName(self, node: cst.AsName) -> None:
-        # ``with ... as x`` and ``except ... as x``; import aliases never reach here.
-        if isinstance(node.name, cst.Name):
-            self.defined.add(node.name.value)
+    visit_AsyncFor = visit_For
 
-    def _define_all(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.defined.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._define_all(element.value)
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._define_all(node.optional_vars)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.defined.add(node.name)
+        self.generic_visit(node)
+
+    def _define_all(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.defined.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._define_all(element)
+        elif isinstance(target, ast.Starred):
+            self._define_all(target.value)
 
 
 class Resolver:
     """Answers "what does this dotted name refer to?" for one module."""
 
-    def __init__(self, module: cst.Module):
+    def __init__(self, tree: ast.AST):
         collector = _BindingCollector()
-        module.visit(collector)
+        collector.visit(tree)
         defined = set(collector.defined)
         bindings: dict[str, str] = {}
         for name, targets in collector.imported.items():
@@ -167,9 +180,8 @@ class Resolver:
             return None
         return bindings[head] + ("." + rest if rest else "")
 
-    def qualify(self, node: cst.BaseExpression) -> str | None:
-        """Fully qualified name of a Name/Attribute chain, or None when unknown."""
-        dotted = dotted_name(node)
+    def qualify(self, dotted: str | None) -> str | None:
+        """Fully qualified name of a dotted name, or None when unknown."""
         if dotted is None:
             return None
         head = dotted.partition(".")[0]
@@ -179,7 +191,25 @@ class Resolver:
             return None
         return f"{self.star_modules[0]}.{dotted}"
 
-    def keras(self, node: cst.BaseExpression) -> str | None:
-        """The path below the Keras root (``layers.Dense``) when ``node`` refers to Keras."""
-        return keras_path(self.qualify(node))
+    def keras(self, dotted: str | None) -> str | None:
+        """The path below the Keras root (``layers.Dense``) when ``dotted`` refers to Keras."""
+        return keras_path(self.qualify(dotted))
 
+
+class CallRole:
+    """What a Keras call's arguments mean, from its path below the Keras root."""
+
+    def __init__(self, path: str, layer_names: frozenset[str]):
+        self.owner = path.rpartition(".")[2]
+        self.positional_activation = self.owner == "Activation" or path in ACTIVATION_GETTERS
+        if path.startswith("activations.") and path.count(".") == 1:
+            self.keyword_owner = (self.owner, False)
+        elif path.startswith("layers.") and self.owner in layer_names:
+            self.keyword_owner = (self.owner, True)
+        else:
+            self.keyword_owner = None
+
+
+def is_activations_attribute(path: str | None) -> bool:
+    """``activations.relu`` (an attribute of the activations module)."""
+    return bool(path) and path.startswith("activations.") and path.count(".") == 1

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -28,12 +26,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class Finding:
-    """What a rule found, before positions are attached: a node, a message, maybe a fix."""
+    """What a rule found, before positions are attached: a node, a message, maybe a new value."""
 
     rule: Rule
-    node: cst.CSTNode
+    node: object  # the syntax node to report and replace (None when screening without positions)
     message: str
-    replacement: str | None = None  # new source text for ``node``
+    new_value: str | None = None  # what the string literal (or, for names, the identifier) should say
     applicability: str = "safe"
     fix_message: str = ""
 

@@ -1,7 +1,6 @@
 """Activation identifiers passed as strings: unknown, wrongly cased, unavailable, invalid."""
 from __future__ import annotations
 
-import libcst as cst
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -171,18 +170,7 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "").replace(" ", "")
 
 
-def replace_string(node: cst.BaseExpression, value: str) -> str | None:
-    """The literal ``node`` rewritten to hold ``value``, keeping prefix and quotes; None if unsafe."""
-    if not isinstance(node, cst.SimpleString):
-        return None
-    prefix, quote = node.prefix, node.quote
-    body = node.value[len(prefix) + len(quote): -len(quote)]
-    if body != node.evaluated_value or any(c in value for c in quote + "\\\n\r"):
-        return None
-    return f"{prefix}{quote}{value}{quote}"
-
-
-def check_literal(node: cst.BaseExpression, value: object, context: Context) -> Finding | None:
+def check_literal(node: object, value: object, context: Context) -> Finding | None:
     """Judge one literal that reaches Keras as an activation identifier."""
     if isinstance(value, bool) or isinstance(value, (int, float)):
         return Finding(INVALID_VALUE, node, f"Invalid activation value {value!r}: Keras expects a name or a callable")
@@ -194,7 +182,7 @@ def check_literal(node: cst.BaseExpression, value: object, context: Context) -> 
     if value.strip() != value and value.strip() in target.strings:
         return Finding(
             INVALID_VALUE, node, f'Activation "{value}" has stray whitespace',
-            replacement=replace_string(node, value.strip()), fix_message=f'Replace with "{value.strip()}"',
+            new_value=value.strip(), fix_message=f'Replace with "{value.strip()}"',
         )
     if not value.strip():
         return Finding(INVALID_VALUE, node, "Empty activation name")
@@ -202,7 +190,7 @@ def check_literal(node: cst.BaseExpression, value: object, context: Context) -> 
     if case_fix:
         return Finding(
             CASE_MISMATCH, node, f'Keras activation "{value}" is spelled "{case_fix}"',
-            replacement=replace_string(node, case_fix), fix_message=f'Replace with "{case_fix}"',
+            new_value=case_fix, fix_message=f'Replace with "{case_fix}"',
         )
     accepting = context.catalog.accepting(value)
     if accepting:
@@ -225,7 +213,7 @@ def _unavailable(node, value: str, accepting: list, context: Context) -> Finding
     if best is None:
         return Finding(UNAVAILABLE, node, message)
     return Finding(
-        UNAVAILABLE, node, f'{message}; did you mean "{best}"?', replacement=replace_string(node, best),
+        UNAVAILABLE, node, f'{message}; did you mean "{best}"?', new_value=best,
         applicability="unsafe", fix_message=f'Replace with "{best}" (changes behaviour)',
     )
 
@@ -244,4 +232,4 @@ def _unknown(node, value: str, context: Context) -> Finding:
     best = unambiguous(hits)
     if best is None:
         return Finding(UNKNOWN, node, message)
-    return Finding(UNKNOWN, node, message, replacement=replace_string(node, best), fix_message=f'Replace with "{best}"')
+    return Finding(UNKNOWN, node, message, new_value=best, fix_message=f'Replace with "{best}"')

@@ -1,8 +1,6 @@
 """The keras.activations API and activation layers: keywords and attributes a release lacks."""
 from __future__ import annotations
 
-import libcst as cst
-
 from keraslint.rules import Context, Finding, Rule, register
 from keraslint.rules.activations import nearest, unambiguous
 
@@ -83,7 +81,7 @@ def _available(name: str, releases) -> bool:
     return all(name in r.functions or name in MODULE_HELPERS for r in releases)
 
 
-def check_attribute(node: cst.Name, name: str, context: Context) -> Finding | None:
+def check_attribute(node: object, name: str, context: Context) -> Finding | None:
     """``keras.activations.<name>``: ``node`` is the attribute's name token."""
     target = context.target
     if name.startswith("_") or _available(name, target.releases):
@@ -102,17 +100,16 @@ def check_attribute(node: cst.Name, name: str, context: Context) -> Finding | No
     if best is None:
         return Finding(ATTRIBUTE_UNAVAILABLE, node, message)
     return Finding(
-        ATTRIBUTE_UNAVAILABLE, node, f"{message}; did you mean {best!r}?", replacement=best,
+        ATTRIBUTE_UNAVAILABLE, node, f"{message}; did you mean {best!r}?", new_value=best,
         applicability=applicability, fix_message=fix_message,
     )
 
 
-def check_keywords(owner: str, is_layer: bool, keywords: list[cst.Arg], context: Context) -> list[Finding]:
-    """Keywords of an activation function call or an activation layer constructor."""
+def check_keywords(owner: str, is_layer: bool, keywords: list[tuple[str, object]], context: Context) -> list[Finding]:
+    """Keywords (name, node) of an activation function call or an activation layer constructor."""
     findings = []
     renames = context.catalog.keyword_renames()
-    for arg in keywords:
-        keyword = arg.keyword.value
+    for keyword, node in keywords:
         missing = [r for r in context.target.releases if not _accepts(r, owner, is_layer, keyword)]
         if not missing or not any(_takes(r, owner, is_layer, keyword) for r in context.catalog.releases):
             continue
@@ -123,11 +120,11 @@ def check_keywords(owner: str, is_layer: bool, keywords: list[cst.Arg], context:
         new = renames.get((owner, keyword))
         if new and all(_takes(r, owner, is_layer, new) for r in context.target.releases):
             findings.append(Finding(
-                KEYWORD_UNAVAILABLE, arg.keyword, f"{message}; use {new!r}", replacement=new,
+                KEYWORD_UNAVAILABLE, node, f"{message}; use {new!r}", new_value=new,
                 fix_message=f"Rename {keyword!r} to {new!r}",
             ))
         else:
-            findings.append(Finding(KEYWORD_UNAVAILABLE, arg.keyword, message))
+            findings.append(Finding(KEYWORD_UNAVAILABLE, node, message))
     return findings
 
 

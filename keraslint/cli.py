@@ -1,0 +1,264 @@
+"""Command line: a thin click layer over settings, discovery, the runner and the reporters.
+
+Exit codes: 0 no problems, 1 problems found (or, with --diff, changes to make), 2 usage or
+configuration error, or a file that could not be read, decoded or parsed.
+"""
+from __future__ import annotations
+
+import collections
+import sys
+from pathlib import Path
+
+import click
+
+from keraslint import __version__
+from keraslint.catalog import TargetError, load as load_catalog
+from keraslint.discover import DEFAULT_EXCLUDE, discover
+from keraslint.rules import all_rules, select_codes
+from keraslint.settings import SettingsError, choose_target, find_config, load_settings, merge
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--select KL1,KL2 --select KL3`` -> ("KL1", "KL2", "KL3"); None when not given."""
+    if not values:
+        return None
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="keraslint")
+def main() -> None:
+    """Find activation (and other identifier) strings Keras would reject, before the code runs."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--keras-version", help="Target Keras: a version (3.6, 2.15.0) or a range (>=2.12,<3).")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (KL1, KL101, ALL).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Add codes to the selection.")
+@click.option("--exclude", multiple=True, help="Globs to skip, replacing the defaults.")
+@click.option("--extend-exclude", multiple=True, help="Globs to skip in addition to the defaults.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply (or show) unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
+@click.option("--output-format", type=click.Choice(["full", "concise", "json", "json-lines", "github", "sarif", "junit"]))
+@click.option("-o", "--output-file", type=click.Path(path_type=Path), help="Write the report to a file.")
+@click.option("--statistics", is_flag=True, help="Print the number of problems per code.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
+@click.option("-v", "--verbose", "--show-settings", "verbose", is_flag=True, help="Say which Keras target was chosen and why.")
+@click.option("--stdin-filename", help="Name of the file read from stdin (path '-').")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="pyproject.toml to read.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache (default .keraslint_cache).")
+@click.option("--no-respect-gitignore", is_flag=True, help="Check files matched by .gitignore too.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores on large scans).")
+def check(paths, keras_version, select, ignore, extend_select, exclude, extend_exclude, fix, unsafe_fixes, diff,
+          output_format, output_file, statistics, exit_zero, quiet, verbose, stdin_filename, config_path,
+          no_cache, cache_dir, no_respect_gitignore, jobs) -> None:
+    """Check Python files and notebooks under PATHS (default: the current directory)."""
+    from keraslint import cache as cache_module
+    from keraslint.reporters import FORMATS, HUMAN_FORMATS
+    from keraslint.runner import Job, check_bytes, run
+
+    paths = list(paths) or [Path(".")]
+    reading_stdin = paths == [Path("-")]
+    start = Path(stdin_filename) if reading_stdin and stdin_filename else paths[0]
+    try:
+        config = config_path or find_config(start.absolute())
+        settings = merge(
+            load_settings(config),
+            keras_version=keras_version,
+            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            exclude=tuple(exclude) or None, extend_exclude=tuple(extend_exclude) or None,
+            output_format=output_format, unsafe_fixes=unsafe_fixes,
+            respect_gitignore=False if no_respect_gitignore else None,
+        )
+        target, tf_keras_target = choose_target(settings, start.absolute())
+        enabled = select_codes(settings.select, settings.ignore, settings.extend_select)
+    except (SettingsError, TargetError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    if verbose:
+        click.echo(f"keraslint {__version__}; config: {settings.config_file or 'none'}", err=True)
+        click.echo(f"target: {target.describe()} — {target.reason}", err=True)
+        click.echo(f"files importing tf_keras: {tf_keras_target.describe()} — {tf_keras_target.reason}", err=True)
+
+    cache_location = None
+    if not (no_cache or fix or diff or reading_stdin):
+        base = settings.config_file.parent if settings.config_file else Path(".")
+        cache_location = cache_dir or Path(settings.cache_dir or base / ".keraslint_cache")
+        cache_module.prepare(cache_location)
+    mode = "diff" if diff else "fix" if fix else "check"
+    job = Job(
+        target, tf_keras_target, frozenset(enabled), settings.extra_activations, settings.per_file_ignores,
+        mode, settings.unsafe_fixes, str(cache_location) if cache_location else None,
+    )
+
+    stdin_sources = {}
+    if reading_stdin:
+        data = sys.stdin.buffer.read()
+        shown = stdin_filename or "-"
+        results = [check_bytes(data, shown, job)]
+        stdin_sources[shown] = data
+        if mode == "fix":
+            sys.stdout.buffer.write(results[0].fixed_data if results[0].fixed_data is not None else data)
+            sys.stdout.flush()
+    else:
+        excludes = settings.exclude or DEFAULT_EXCLUDE
+        candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore)
+        results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)))
+
+    diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
+    report_format = settings.output_format
+    report_stream = sys.stderr if reading_stdin and mode == "fix" else sys.stdout
+    color = output_file is None and report_format in HUMAN_FORMATS and report_stream.isatty()
+    if mode == "diff":
+        for result in results:
+            if result.diff:
+                click.echo(result.diff, nl=False)
+    report = FORMATS[report_format](diagnostics, _line_reader(stdin_sources), color)
+    summary = "" if quiet or report_format not in HUMAN_FORMATS else _summary(diagnostics, results, job, mode)
+    if statistics:
+        report += _statistics(diagnostics)
+    if output_file:
+        output_file.write_text(report, encoding="utf-8")
+        if summary:
+            click.echo(summary, file=report_stream)
+    else:
+        click.echo(report + summary, nl=False, file=report_stream, color=color)
+    sys.exit(_exit_code(diagnostics, results, mode, exit_zero))
+
+
+def _exit_code(diagnostics, results, mode: str, exit_zero: bool) -> int:
+    if any(d.is_file_error for d in diagnostics):
+        return EXIT_ERROR
+    if mode == "diff" and any(r.diff for r in results):
+        return EXIT_PROBLEMS
+    if diagnostics and not exit_zero:
+        return EXIT_PROBLEMS
+    return EXIT_CLEAN
+
+
+def _summary(diagnostics, results, job, mode: str) -> str:
+    from keraslint.fixer import fixable
+
+    fixed = sum(r.fixed for r in results)
+    if not diagnostics:
+        if mode == "fix" and fixed:
+            return f"Found {fixed} problem{'s' * (fixed != 1)} ({fixed} fixed, 0 remaining).\n"
+        return "All checks passed!\n"
+    count = len(diagnostics)
+    noun = f"problem{'s' * (count != 1)}"
+    if mode == "fix":
+        total = count + fixed
+        text = f"Found {total} problem{'s' * (total != 1)} ({fixed} fixed, {count} remaining).\n"
+    else:
+        can_fix = sum(fixable(d, job.unsafe_fixes) for d in diagnostics)
+        text = f"Found {count} {noun}" + (f" ({can_fix} fixable with --fix)" if can_fix else "") + ".\n"
+    hidden = sum(d.fix is not None and d.fix.applicability == "unsafe" for d in diagnostics) if not job.unsafe_fixes else 0
+    if hidden:
+        text += f"({hidden} hidden fix{'es' * (hidden != 1)} can be enabled with the `--unsafe-fixes` option.)\n"
+    return text
+
+
+def _statistics(diagnostics) -> str:
+    counts = collections.Counter(d.code for d in diagnostics)
+    names = {r.code: r.name for r in all_rules()}
+    return "".join(f"{n:>5}\t{code}\t{names.get(code, '')}\n" for code, n in sorted(counts.items()))
+
+
+def _line_reader(stdin_sources: dict):
+    """Source line of a diagnostic for the full format (files are re-read, after any fix)."""
+    from keraslint.sources import SourceError, decode_python, read_notebook
+
+    texts = {}
+
+    def text_of(diagnostic):
+        key = (diagnostic.filename, diagnostic.cell)
+        if key not in texts:
+            try:
+                data = stdin_sources.get(diagnostic.filename)
+                if data is None:
+                    data = Path(diagnostic.filename).read_bytes()
+                if diagnostic.cell is not None:
+                    cells = {c.index: c.text for c in read_notebook(data).cells}
+                    texts[key] = cells.get(diagnostic.cell, "")
+                else:
+                    texts[key] = decode_python(data).text
+            except (OSError, SourceError):
+                texts[key] = None
+        return texts[key]
+
+    def read_line(diagnostic):
+        if diagnostic.is_file_error:
+            return None
+        text = text_of(diagnostic)
+        if text is None:
+            return None
+        lines = text.splitlines()
+        row = diagnostic.location.row
+        return lines[row - 1] if 0 < row <= len(lines) else None
+
+    return read_line
+
+
+def _progress(total: int):
+    """A progress counter on stderr, on a terminal only, for long scans."""
+    if total < 500 or not sys.stderr.isatty():
+        return None
+    state = {"done": 0}
+
+    def tick():
+        state["done"] += 1
+        if state["done"] % 100 == 0 or state["done"] == total:
+            sys.stderr.write(f"\rkeraslint: {state['done']}/{total} files")
+            if state["done"] == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return tick
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option("--format", "output", type=click.Choice(["text", "markdown"]), default="text")
+def rule(code, show_all, output) -> None:
+    """Explain a rule (keraslint rule KL101) or list them all (--all)."""
+    rules = {r.code: r for r in all_rules()}
+    if show_all or not code:
+        click.echo(rule_table(list(rules.values())) if output == "markdown" else "".join(
+            f"{r.code}  {r.name:<40} fix: {r.fixable}\n" for r in rules.values()
+        ), nl=False)
+        return
+    if code.upper() not in rules:
+        raise click.UsageError(f"unknown rule {code!r}; see `keraslint rule --all`")
+    click.echo(rules[code.upper()].doc(), nl=False)
+
+
+def rule_table(rules) -> str:
+    """The README's rule table (a test keeps the README in step with it)."""
+    lines = ["| Code | Name | Fix | What it finds |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.code} | {r.name} | {r.fixable} | {r.summary} |" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+@main.command(name="catalog")
+@click.argument("name", required=False)
+def catalog_command(name) -> None:
+    """Which Keras releases accept an activation identifier (or all identifiers)."""
+    the_catalog = load_catalog()
+    names = [name] if name else sorted(the_catalog.all_strings, key=lambda n: (n.lower(), n))
+    for identifier in names:
+        accepting = the_catalog.accepting(identifier)
+        functions = [r for r in the_catalog.releases if identifier in r.functions]
+        line = f"{identifier}: {the_catalog.timeline(accepting)}"
+        if name and functions and functions != accepting:
+            line += f"\n  keras.activations.{identifier}: {the_catalog.timeline(functions)}"
+        click.echo(line)
+    if name and not the_catalog.accepting(name):
+        sys.exit(EXIT_PROBLEMS)
+

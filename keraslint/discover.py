@@ -1,0 +1,152 @@
+"""Which files to check: walk the given paths, skip junk, excludes and .gitignore'd paths.
+
+Symlinked directories are never followed; symlinked files are checked only when they resolve
+inside the scanned tree. Explicitly named files are always checked.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
+    "site-packages", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".keraslint_cache", ".ipynb_checkpoints", ".eggs",
+)
+CHECKED_SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    explicit: bool
+
+
+class _GitIgnore:
+    """The subset of gitignore syntax projects use: globs, ``**``, anchors, ``dir/``, ``!``."""
+
+    def __init__(self, base: Path, lines: list[str]):
+        self.base = base
+        self.rules = []
+        for line in lines:
+            line = line.rstrip("\n").rstrip()
+            if not line or line.startswith("#"):
+                continue
+            negated = line.startswith("!")
+            line = line[1:] if negated else line
+            directory_only = line.endswith("/")
+            line = line.strip("/") if directory_only else line
+            anchored = "/" in line.lstrip("/") or line.startswith("/")
+            line = line.lstrip("/")
+            self.rules.append((re.compile(_translate_glob(line)), negated, directory_only, anchored))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool | None:
+        try:
+            relative = path.absolute().relative_to(self.base).as_posix()
+        except ValueError:
+            return None
+        verdict = None
+        for regex, negated, directory_only, anchored in self.rules:
+            if directory_only and not is_dir:
+                continue
+            subject = relative if anchored else relative.rsplit("/", 1)[-1]
+            if regex.match(subject):
+                verdict = not negated
+        return verdict
+
+
+def _translate_glob(glob: str) -> str:
+    """A gitignore glob as a regex: ``*`` and ``?`` stay within a path segment, ``**`` crosses them."""
+    parts = []
+    for piece in re.split(r"(\*\*/?|\*|\?)", glob):
+        if piece in ("**", "**/"):
+            parts.append(".*")
+        elif piece == "*":
+            parts.append("[^/]*")
+        elif piece == "?":
+            parts.append("[^/]")
+        else:
+            parts.append(re.escape(piece))
+    return "".join(parts) + r"\Z"
+
+
+def _excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
+    name = path.name
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+
+
+def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True) -> list[Candidate]:
+    """Files to check, sorted, each once."""
+    found: dict[Path, Candidate] = {}
+    for given in paths:
+        if given.is_dir() and not given.is_symlink():
+            for candidate in _walk(given, exclude, respect_gitignore):
+                found.setdefault(candidate.path, candidate)
+        else:
+            found[given] = Candidate(given, explicit=True)
+    return sorted(found.values(), key=lambda c: str(c.path))
+
+
+def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool):
+    real_root = root.resolve()
+    ignores: list[_GitIgnore] = []
+    if respect_gitignore:
+        for parent in [root.absolute(), *root.absolute().parents]:
+            ignores += _load_gitignore(parent)
+            if (parent / ".git").exists():
+                break
+    stack = [(root, ignores)]
+    while stack:
+        directory, inherited = stack.pop()
+        local = inherited + (_load_gitignore(directory) if respect_gitignore and directory != root else [])
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if _excluded(path, root, exclude) or _gitignored(path, is_dir, local):
+                continue
+            if is_dir:
+                stack.append((path, local))
+            elif entry.name.endswith(CHECKED_SUFFIXES):
+                if entry.is_symlink() and not _inside(path, real_root):
+                    continue
+                yield Candidate(path, explicit=False)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """A symlink that is broken or resolves inside ``root`` stays (a broken one gets a diagnostic)."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return not resolved.exists() or resolved == root or root in resolved.parents
+
+
+def _gitignored(path: Path, is_dir: bool, ignores: list[_GitIgnore]) -> bool:
+    verdict = False
+    for ignore in ignores:
+        result = ignore.ignored(path, is_dir)
+        if result is not None:
+            verdict = result
+    return verdict
+
+
+def _load_gitignore(directory: Path) -> list[_GitIgnore]:
+    try:
+        lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [_GitIgnore(directory.absolute(), lines)]

@@ -1,0 +1,29 @@
+"""GitHub Actions workflow commands: annotations on the pull request's changed lines."""
+from __future__ import annotations
+
+from keraslint.diagnostics import Diagnostic
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+    lines = []
+    for d in diagnostics:
+        cell = f"cell {d.cell}:" if d.cell is not None else ""
+        properties = ",".join([
+            f"title={_escape_property(f'keraslint ({d.code})')}",
+            f"file={_escape_property(d.filename)}",
+            f"line={d.location.row}",
+            f"col={d.location.column}",
+            f"endLine={d.end_location.row}",
+            f"endColumn={d.end_location.column}",
+        ])
+        message = f"{d.filename}:{cell}{d.location.row}:{d.location.column}: {d.code} {d.message}"
+        lines.append(f"::error {properties}::{_escape_data(message)}\n")
+    return "".join(lines)

@@ -1,0 +1,25 @@
+"""JUnit XML: one test suite per file, one failing test case per diagnostic."""
+from __future__ import annotations
+
+from itertools import groupby
+from xml.sax.saxutils import quoteattr, escape
+
+from keraslint.diagnostics import Diagnostic
+
+
+def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    total = len(diagnostics)
+    out.append(f'<testsuites name="keraslint" tests="{total}" failures="{total}" errors="0">')
+    for filename, group in groupby(diagnostics, key=lambda d: d.filename):
+        group = list(group)
+        out.append(f'  <testsuite name={quoteattr(filename)} tests="{len(group)}" disabled="0" errors="0" failures="{len(group)}" package="org.keraslint">')
+        for d in group:
+            cell = f"cell {d.cell}, " if d.cell is not None else ""
+            out.append(f'    <testcase name="org.keraslint.{d.code}" classname={quoteattr(filename)} line="{d.location.row}" column="{d.location.column}">')
+            text = f"{cell}line {d.location.row}, col {d.location.column}, {d.message}"
+            out.append(f"      <failure message={quoteattr(d.message)}>{escape(text)}</failure>")
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,77 @@
+"""SARIF 2.1.0 for GitHub code scanning, with rule metadata and fixes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from keraslint import __version__
+from keraslint.diagnostics import Diagnostic
+from keraslint.rules import all_rules
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"KL000": "error", "KL001": "error", "KL002": "error", "KL003": "error"}
+
+
+def _region(start, end) -> dict:
+    return {"startLine": start.row, "startColumn": start.column, "endLine": end.row, "endColumn": end.column}
+
+
+def _uri(filename: str) -> str:
+    return Path(filename).as_posix()
+
+
+def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    for d in diagnostics:
+        result = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": LEVELS.get(d.code, "error"),
+            "message": {"text": d.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(d.filename)},
+                    "region": _region(d.location, d.end_location),
+                },
+            }],
+        }
+        if d.cell is not None:
+            result["properties"] = {"cell": d.cell}
+        if d.fix is not None:
+            result["fixes"] = [{
+                "description": {"text": f"{d.fix.message} ({d.fix.applicability})"},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": _uri(d.filename)},
+                    "replacements": [
+                        {"deletedRegion": _region(e.location, e.end_location), "insertedContent": {"text": e.content}}
+                        for e in d.fix.edits
+                    ],
+                }],
+            }]
+        results.append(result)
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "keraslint",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/keraslint/",
+                "rules": [
+                    {
+                        "id": rule.code,
+                        "name": rule.name,
+                        "shortDescription": {"text": rule.summary},
+                        "fullDescription": {"text": rule.explanation.strip()},
+                        "help": {"text": rule.explanation.strip(), "markdown": rule.explanation.strip()},
+                        "properties": {"fixable": rule.fixable},
+                    }
+                    for rule in rules
+                ],
+            }},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2) + "\n"

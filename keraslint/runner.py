@@ -1,0 +1,257 @@
+"""discover -> read -> prefilter -> rules -> suppress -> fix -> results, for many files.
+
+Results are independent of the number of workers and always sorted by path.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import fnmatch
+import os
+import re
+import stat
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keraslint import cache as cache_module
+from keraslint.catalog import Target, load as load_catalog
+from keraslint.prefilter import may_have_findings, parse, provably_clean
+from keraslint.diagnostics import Diagnostic, Position
+from keraslint.discover import Candidate
+from keraslint.fixer import apply_edits, fixable, write_atomic
+from keraslint.rules import Context
+from keraslint.sources import (
+    SourceError, decode_python, dump_notebook, read_notebook, cell_text, set_cell_text,
+)
+
+SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+PARALLEL_THRESHOLD = 48
+MAX_FIX_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to check one file (picklable)."""
+
+    target: Target
+    tf_keras_target: Target
+    enabled: frozenset[str]
+    extra_activations: frozenset[str] = frozenset()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    mode: str = "check"  # "check", "fix" or "diff"
+    unsafe_fixes: bool = False
+    cache_dir: str | None = None
+    screen: bool = True  # the fast path; False runs libcst on every candidate file
+
+    def context_for(self, uses_tf_keras: bool) -> Context:
+        target = self.tf_keras_target if uses_tf_keras else self.target
+        return Context(target, load_catalog(), self.extra_activations)
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: int = 0
+    diff: str = ""
+    fixed_data: bytes | None = None  # the new content when fixes changed it
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None) -> list[FileResult]:
+    paths = [c.path for c in candidates]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and job.mode == "check":
+        chunk = max(8, len(paths) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = []
+            for result in pool.map(check_file, paths, [job] * len(paths), chunksize=chunk):
+                results.append(result)
+                if progress:
+                    progress()
+    else:
+        results = []
+        for path in paths:
+            results.append(check_file(path, job))
+            if progress:
+                progress()
+    return sorted(results, key=lambda r: r.path)
+
+
+def check_file(path: Path, job: Job) -> FileResult:
+    """Check (and maybe fix) one file; never raises."""
+    shown = display_path(path)
+    try:
+        return _check_file(path, shown, job)
+    except Exception as error:  # a bug must cost one file, not the run
+        message = f"Internal error ({type(error).__name__}: {error}); please report it with this file"
+        return FileResult(shown, [_file_diagnostic("KL000", message, shown)])
+
+
+def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
+    return Diagnostic(code, message, shown, Position(1, 1), Position(1, 1))
+
+
+def _read(path: Path) -> bytes:
+    info = os.stat(path)  # follows the link: a broken link raises here
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError("KL001", "Not a regular file; not checked")
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _check_file(path: Path, shown: str, job: Job) -> FileResult:
+    try:
+        data = _read(path)
+    except SourceError as error:
+        return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, FileNotFoundError) and os.path.islink(path):
+            reason = "broken symbolic link"
+        return FileResult(shown, [_file_diagnostic("KL001", f"Cannot read file: {reason}", shown)])
+    key = cache_module.key(data, shown, job) if job.cache_dir and job.mode == "check" else None
+    if key:
+        cached = cache_module.get(job.cache_dir, key)
+        if cached is not None:
+            return FileResult(shown, cached)
+    result = check_bytes(data, shown, job)
+    if key and not any(d.code == "KL000" for d in result.diagnostics):
+        cache_module.put(job.cache_dir, key, result.diagnostics)
+    if job.mode == "fix" and result.fixed_data is not None:
+        write_atomic(path, result.fixed_data)
+    return result
+
+
+def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
+    """Check (and in fix/diff mode, compute fixes for) one file's content; writes nothing."""
+    if shown.endswith(".ipynb"):
+        return _check_notebook(shown, data, job)
+    return _check_python(shown, data, job)
+
+
+def _diagnose(text: str, shown: str, job: Job, cell: int | None = None) -> list[Diagnostic]:
+    if SKIP_FILE.search(text) or not may_have_findings(text):
+        return []
+    if job.screen and provably_clean(text, job.context_for):
+        return []
+    from keraslint.checker import check_text  # libcst is imported only for files that need it
+
+    found = check_text(text, shown, job.context_for, job.enabled, cell)
+    return suppress(found, text, shown, job.per_file_ignores)
+
+
+def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_ignores) -> list[Diagnostic]:
+    """Drop diagnostics silenced by ``# noqa`` on their line or by per-file-ignores."""
+    if not diagnostics:
+        return diagnostics
+    ignored = tuple(code for glob, codes in per_file_ignores if _glob_matches(shown, glob) for code in codes)
+    lines = text.splitlines()
+    kept = []
+    for diagnostic in diagnostics:
+        if not diagnostic.is_file_error and ignored and diagnostic.code.startswith(ignored):
+            continue
+        line = lines[diagnostic.location.row - 1] if diagnostic.location.row <= len(lines) else ""
+        match = NOQA.search(line)
+        if match and not diagnostic.is_file_error:
+            codes = match.group("codes")
+            if codes is None or diagnostic.code in {c.strip().upper() for c in codes.split(",")}:
+                continue
+        kept.append(diagnostic)
+    return kept
+
+
+def _glob_matches(shown: str, glob: str) -> bool:
+    posix = Path(shown).as_posix()
+    return fnmatch.fnmatch(posix, glob) or fnmatch.fnmatch(Path(shown).name, glob) or fnmatch.fnmatch(posix, f"*/{glob}")
+
+
+def _fix_text(text: str, shown: str, job: Job, cell: int | None = None) -> tuple[str, list[Diagnostic], int]:
+    """Apply fixes until none is left; returns (text, remaining diagnostics, number of fixes)."""
+    diagnostics = _diagnose(text, shown, job, cell)
+    applied_total = 0
+    for _ in range(MAX_FIX_ROUNDS):
+        edits = [e for d in diagnostics if fixable(d, job.unsafe_fixes) for e in d.fix.edits]
+        if not edits:
+            break
+        new_text, applied = apply_edits(text, edits)
+        if isinstance(parse(new_text), tuple):  # never write a file CPython cannot parse
+            message = "Fixes were not applied: the result would not parse (please report this)"
+            return text, diagnostics + [_file_diagnostic("KL000", message, shown)], applied_total
+        text, applied_total = new_text, applied_total + len(applied)
+        diagnostics = _diagnose(text, shown, job, cell)
+    return text, diagnostics, applied_total
+
+
+def _check_python(shown: str, data: bytes, job: Job) -> FileResult:
+    try:
+        source = decode_python(data)
+    except SourceError as error:
+        return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
+    if job.mode == "check":
+        return FileResult(shown, _diagnose(source.text, shown, job))
+    new_text, remaining, fixed = _fix_text(source.text, shown, job)
+    result = FileResult(shown, remaining, fixed)
+    if fixed and new_text != source.text:
+        result.diff = unified_diff(source.text, new_text, shown)
+        result.fixed_data = source.encode(new_text)
+    return result
+
+
+def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
+    try:
+        notebook = read_notebook(data)
+    except SourceError as error:
+        return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
+    if job.mode == "check":
+        found = [d for cell in notebook.cells for d in _diagnose(cell.text, shown, job, cell.index)]
+        return FileResult(shown, found)
+    document = copy.deepcopy(notebook.document)
+    remaining, fixed = [], 0
+    for cell in notebook.cells:
+        original = cell_text(document["cells"][cell.index - 1])
+        # Edits computed on the masked text apply to the original: masking keeps every other line.
+        masked_new, cell_remaining, cell_fixed = _fix_text(cell.text, shown, job, cell.index)
+        if cell_fixed:
+            edits = _line_edits(cell.text, masked_new)
+            set_cell_text(document["cells"][cell.index - 1], _replace_lines(original, edits))
+        remaining += cell_remaining
+        fixed += cell_fixed
+    result = FileResult(shown, remaining, fixed)
+    if fixed:
+        new_raw = dump_notebook(notebook, document)
+        if new_raw is None:
+            message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"
+            result.diagnostics.append(_file_diagnostic("KL003", message, shown))
+            result.fixed = 0
+        else:
+            result.diff = unified_diff(notebook.raw, new_raw, shown)
+            result.fixed_data = new_raw.encode("utf-8")
+    return result
+
+
+def _line_edits(before: str, after: str) -> dict[int, str]:
+    """Lines (0-based) that differ between two texts with the same line count."""
+    old, new = before.split("\n"), after.split("\n")
+    return {i: n for i, (o, n) in enumerate(zip(old, new)) if o != n}
+
+
+def _replace_lines(text: str, changes: dict[int, str]) -> str:
+    lines = text.split("\n")
+    for index, line in changes.items():
+        lines[index] = line
+    return "\n".join(lines)
+
+
+def unified_diff(before: str, after: str, shown: str) -> str:
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}",
+    ))

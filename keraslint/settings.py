@@ -1,0 +1,382 @@
+"""Settings: ``[tool.keraslint]`` in the nearest pyproject.toml, command-line overrides, and the
+Keras version the project targets (configured, or inferred from its project files).
+
+Files are read as data (TOML, INI, YAML-ish lines, requirement lines); nothing is executed.
+"""
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from keraslint import catalog as catalog_module
+from keraslint.catalog import Catalog, Target, TargetError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+KNOWN_KEYS = {
+    "keras-version": str,
+    "select": list,
+    "ignore": list,
+    "extend-select": list,
+    "per-file-ignores": dict,
+    "exclude": list,
+    "extend-exclude": list,
+    "extra-activations": list,
+    "respect-gitignore": bool,
+    "output-format": str,
+    "cache-dir": str,
+    "unsafe-fixes": bool,
+}
+KERAS_DISTRIBUTIONS = {"keras": "keras", "tf-keras": "tf-keras", "tf_keras": "tf-keras"}
+TENSORFLOW_DISTRIBUTIONS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tf-nightly"}
+LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile", "environment.yml", "setup.py") + LOCK_FILES
+
+
+class SettingsError(ValueError):
+    """Bad configuration: reported as a usage error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    keras_version: str | None = None
+    select: tuple[str, ...] = ("KL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    extra_activations: frozenset[str] = frozenset()
+    respect_gitignore: bool = True
+    output_format: str = "full"
+    cache_dir: str | None = None
+    unsafe_fixes: bool = False
+    config_file: Path | None = None
+    project_root: Path | None = field(default=None, compare=False)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.keraslint] table, walking up from ``start``."""
+    directory = start if start.is_dir() else start.parent
+    for parent in [directory.absolute(), *directory.absolute().parents]:
+        candidate = parent / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                document = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if "keraslint" in document.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(config: Path | None) -> Settings:
+    if config is None:
+        return Settings()
+    try:
+        document = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{config}: cannot read configuration: {error}") from None
+    table = document.get("tool", {}).get("keraslint", {})
+    values = {}
+    for key, value in table.items():
+        if key not in KNOWN_KEYS:
+            known = ", ".join(sorted(KNOWN_KEYS))
+            raise SettingsError(f"{config}: unknown key {key!r} in [tool.keraslint] (known keys: {known})")
+        if not isinstance(value, KNOWN_KEYS[key]):
+            raise SettingsError(f"{config}: [tool.keraslint] {key} must be a {KNOWN_KEYS[key].__name__}")
+        values[key.replace("-", "_")] = value
+    for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if "extra_activations" in values:
+        values["extra_activations"] = frozenset(values["extra_activations"])
+    if "per_file_ignores" in values:
+        values["per_file_ignores"] = tuple((glob, tuple(codes)) for glob, codes in values["per_file_ignores"].items())
+    return Settings(**values, config_file=config)
+
+
+def merge(settings: Settings, **overrides) -> Settings:
+    """Command-line values win over the file; None means "not given"."""
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# --- target inference -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Version constraints on Keras-carrying distributions found in one project."""
+
+    source: str
+    keras: SpecifierSet | None = None
+    tf_keras: SpecifierSet | None = None
+    tensorflow: SpecifierSet | None = None
+    pinned: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.keras is None and self.tf_keras is None and self.tensorflow is None
+
+
+def project_root(start: Path) -> Path | None:
+    directory = start if start.is_dir() else start.parent
+    for parent in [directory.absolute(), *directory.absolute().parents]:
+        if any((parent / m).is_file() for m in PROJECT_MARKERS) or any(parent.glob("requirements*.txt")):
+            return parent
+    return None
+
+
+def choose_target(settings: Settings, start: Path, the_catalog: Catalog | None = None) -> tuple[Target, Target]:
+    """(target for ordinary files, target for files importing tf_keras)."""
+    the_catalog = the_catalog or catalog_module.load()
+    if settings.keras_version:
+        where = "--keras-version" if settings.config_file is None else f"keras-version in {settings.config_file}"
+        target = the_catalog.target(settings.keras_version, f"configured: {where} = {settings.keras_version!r}")
+        return target, _tf_keras_target(the_catalog, None, target)
+    root = project_root(start)
+    requirements = read_project_requirements(root) if root else None
+    if requirements and not requirements.empty:
+        target = target_from_requirements(requirements, the_catalog)
+        return target, _tf_keras_target(the_catalog, requirements, target)
+    installed = installed_keras_version()
+    if installed:
+        target = the_catalog.target(installed, f"installed keras distribution {installed} (package metadata)")
+        return target, _tf_keras_target(the_catalog, None, target)
+    target = the_catalog.default_target()
+    return target, _tf_keras_target(the_catalog, None, target)
+
+
+def _tf_keras_target(the_catalog: Catalog, requirements: Requirements | None, fallback: Target) -> Target:
+    """Files importing tf_keras are Keras 2 code: the project's tf-keras pin, else the newest tf-keras."""
+    if requirements is not None and requirements.tf_keras is not None:
+        releases = _select(the_catalog.of("tf-keras"), requirements.tf_keras)
+        if releases:
+            return Target(tuple(releases), f"tf-keras {requirements.tf_keras or '(any)'} from {requirements.source}")
+    newest = the_catalog.newest("tf-keras")
+    return Target((newest,), f"file imports tf_keras: newest tf-keras in the catalog ({newest.version})")
+
+
+def _select(releases: list, specifier: SpecifierSet) -> list:
+    """Releases allowed by ``specifier``; an empty specifier means "whatever pip installs": the newest."""
+    if not str(specifier):
+        return releases[-1:]
+    return [r for r in releases if specifier.contains(r.version, prereleases=True)]
+
+
+def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -> Target:
+    """Map keras / tf-keras / tensorflow constraints to catalog releases."""
+    reason = f"from {requirements.source}"
+    if requirements.keras is not None:
+        releases = _select(the_catalog.of("keras"), requirements.keras)
+        if releases:
+            return Target(tuple(releases), f"keras{requirements.keras} {reason}")
+    if requirements.tensorflow is not None:
+        releases = tensorflow_releases(requirements.tensorflow, the_catalog, requirements.tf_keras is not None)
+        if releases:
+            return Target(tuple(releases), f"tensorflow{requirements.tensorflow} {reason} (the Keras it bundles)")
+    if requirements.tf_keras is not None:
+        releases = _select(the_catalog.of("tf-keras"), requirements.tf_keras)
+        if releases:
+            return Target(tuple(releases), f"tf-keras{requirements.tf_keras} {reason}")
+    raise TargetError(f"no catalog release satisfies the Keras requirements {reason}")
+
+
+def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog, uses_tf_keras: bool) -> list:
+    """The Keras each TensorFlow minor allowed by ``specifier`` runs with.
+
+    TF 2.0-2.5 bundle tf.keras; TF 2.6-2.15 depend on keras of the same minor; TF 2.16+ use
+    Keras 3 (the newest, as pip resolves it) or tf-keras when the project depends on it.
+    """
+    overrides = the_catalog.overrides["tensorflow_bundles"]
+    bundled_until = Version(overrides["bundled_until"]).minor
+    keras2_until = Version(overrides["keras2_until"]).minor
+    newest_minor = max(keras2_until + 1, the_catalog.newest("tf-keras").version.minor)
+    minors = [m for m in range(0, newest_minor + 1) if any(specifier.contains(f"2.{m}.{p}") for p in range(10))]
+    if not str(specifier):
+        minors = minors[-1:]
+    chosen = []
+    for minor in minors:
+        if minor <= bundled_until:
+            chosen += [r for r in the_catalog.of("tensorflow") if r.version.minor == minor]
+        elif minor <= keras2_until:
+            chosen += [r for r in the_catalog.of("keras") if r.version.major == 2 and r.version.minor == minor][-1:]
+        elif uses_tf_keras:
+            chosen += [r for r in the_catalog.of("tf-keras") if r.version.minor == minor][-1:]
+        else:
+            chosen.append(the_catalog.newest("keras"))
+    unique = []
+    for release in chosen:
+        if release not in unique:
+            unique.append(release)
+    return unique
+
+
+def read_project_requirements(root: Path) -> Requirements:
+    """Lock-file pins first (exact), then declared dependencies, in the order the issue lists."""
+    for name in LOCK_FILES:
+        path = root / name
+        if path.is_file():
+            found = _from_lock(path)
+            if not found.empty:
+                return found
+    readers = (
+        ("pyproject.toml", _from_pyproject),
+        ("requirements*.txt", _from_requirements_files),
+        ("setup.cfg", _from_setup_cfg),
+        ("Pipfile", _from_pipfile),
+        ("environment.yml", _from_environment),
+    )
+    for pattern, reader in readers:
+        paths = sorted(root.glob(pattern))
+        if paths:
+            try:
+                found = reader(paths)
+            except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError, configparser.Error):
+                continue
+            if not found.empty:
+                return found
+    return Requirements(source=str(root))
+
+
+def _collect(source: str, lines, pinned: bool = False) -> Requirements:
+    """Combine requirement strings (PEP 508) into one Requirements."""
+    specs: dict[str, SpecifierSet] = {}
+    for line in lines:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        if name in TENSORFLOW_DISTRIBUTIONS:
+            name = "tensorflow"
+        if name in ("keras", "tf-keras", "tensorflow"):
+            specs[name] = specs.get(name, SpecifierSet()) & requirement.specifier
+    return Requirements(source, specs.get("keras"), specs.get("tf-keras"), specs.get("tensorflow"), pinned)
+
+
+def _from_lock(path: Path) -> Requirements:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Requirements(str(path))
+    lines = [
+        f"{p['name']}=={p['version']}" for p in document.get("package", [])
+        if isinstance(p, dict) and "name" in p and "version" in p
+    ]
+    return _collect(str(path), lines, pinned=True)
+
+
+def _from_pyproject(paths: list[Path]) -> Requirements:
+    document = tomllib.loads(paths[0].read_text(encoding="utf-8"))
+    project = document.get("project", {})
+    lines = list(project.get("dependencies", []))
+    for group in project.get("optional-dependencies", {}).values():
+        lines += group
+    poetry = document.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies", {})] + [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
+    for table in tables:
+        for name, value in table.items():
+            version = value.get("version", "") if isinstance(value, dict) else value
+            lines.append(f"{name}{_poetry_specifier(str(version))}")
+    return _collect(str(paths[0]), lines)
+
+
+def _poetry_specifier(version: str) -> str:
+    """Poetry's ``^2.15`` / ``~2.15`` / ``2.15.0`` / ``*`` as a PEP 440 specifier."""
+    version = version.strip()
+    if version in ("", "*"):
+        return ""
+    if version.startswith("^"):
+        base = Version(version[1:])
+        upper = f"{base.major + 1}" if base.major else f"0.{base.minor + 1}"
+        return f">={base},<{upper}"
+    if version.startswith("~") and not version.startswith("~="):
+        base = Version(version[1:])
+        return f">={base},<{base.major}.{base.minor + 1}"
+    if version[0].isdigit():
+        return f"=={version}"
+    return version
+
+
+def _from_requirements_files(paths: list[Path]) -> Requirements:
+    lines: list[str] = []
+    seen: set[Path] = set()
+    for path in paths:
+        _requirement_lines(path, lines, seen)
+    return _collect(", ".join(str(p) for p in paths), lines)
+
+
+def _requirement_lines(path: Path, lines: list[str], seen: set[Path]) -> None:
+    path = path.absolute()
+    if path in seen or not path.is_file():
+        return
+    seen.add(path)
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line.startswith(("-r ", "--requirement ")):
+            _requirement_lines(path.parent / line.split(None, 1)[1].strip(), lines, seen)
+        elif line and not line.startswith(("#", "-")):
+            lines.append(line)
+
+
+def _from_setup_cfg(paths: list[Path]) -> Requirements:
+    parser = configparser.ConfigParser()
+    parser.read(paths[0], encoding="utf-8")
+    lines = parser.get("options", "install_requires", fallback="").splitlines()
+    if parser.has_section("options.extras_require"):
+        for _, value in parser.items("options.extras_require"):
+            lines += value.splitlines()
+    return _collect(str(paths[0]), [line.strip() for line in lines if line.strip()])
+
+
+def _from_pipfile(paths: list[Path]) -> Requirements:
+    document = tomllib.loads(paths[0].read_text(encoding="utf-8"))
+    lines = []
+    for section in ("packages", "dev-packages"):
+        for name, value in document.get(section, {}).items():
+            version = value.get("version", "*") if isinstance(value, dict) else value
+            lines.append(name + ("" if version == "*" else version))
+    return _collect(str(paths[0]), lines)
+
+
+_CONDA_ENTRY = re.compile(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*(?:=\s*|==\s*|([<>!~]=?)\s*)?([0-9][^\s#]*)?")
+
+
+def _from_environment(paths: list[Path]) -> Requirements:
+    """conda ``environment.yml``: ``- keras=2.15`` (conda) and ``- keras==2.15.0`` (pip) entries."""
+    lines = []
+    for raw in paths[0].read_text(encoding="utf-8").splitlines():
+        match = _CONDA_ENTRY.match(raw)
+        if not match:
+            continue
+        name, operator, version = match.groups()
+        if version is None:
+            lines.append(name)
+        elif operator:
+            lines.append(f"{name}{operator}{version}")
+        elif "*" in version or version.count(".") < 2:
+            lines.append(f"{name}=={version.rstrip('.*')}.*")
+        else:
+            lines.append(f"{name}=={version}")
+    return _collect(str(paths[0]), lines)
+
+
+def installed_keras_version() -> str | None:
+    """The installed ``keras`` distribution's version, from its metadata (keras is not imported)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("keras")
+    except metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,124 @@
+"""Bytes to checkable text: encodings (PEP 263 cookies, BOM), line endings, notebooks.
+
+Nothing here executes or imports what it reads.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import tokenize
+from dataclasses import dataclass
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """The file cannot be checked; ``code`` is KL001 (unreadable) or KL003 (bad notebook)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PythonSource:
+    """A decoded Python file; ``encoding`` re-encodes it byte-identically (``utf-8-sig`` keeps a BOM)."""
+
+    text: str
+    encoding: str
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(self.encoding)
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # 1-based among all cells, as Jupyter shows execution order positions
+    text: str  # the code with IPython magics masked as ``pass``
+
+
+@dataclass(frozen=True)
+class Notebook:
+    document: dict
+    raw: str
+    cells: tuple[Cell, ...]
+
+
+def decode_python(data: bytes) -> PythonSource:
+    """Decode like CPython does: BOM, then a PEP 263 coding cookie, else UTF-8."""
+    if b"\x00" in data:
+        raise SourceError("KL001", "File contains NUL bytes (binary or corrupt); not checked")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError("KL001", f"Invalid encoding declaration: {error.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError("KL001", f"File is not valid {encoding}: {error}") from None
+    # With a BOM the encoding is "utf-8-sig": decode() dropped it and encode() writes it back.
+    return PythonSource(text, encoding)
+
+
+_MAGIC = re.compile(r"^\s*(?:[%!?]|\w+\s*=\s*[%!])|\?\s*$")
+
+
+def mask_magics(text: str) -> str | None:
+    """Replace IPython magic and shell lines with ``pass`` (same line count); None for a cell magic."""
+    if text.lstrip().startswith("%%"):
+        return None
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if _MAGIC.search(line) and not line.lstrip().startswith("#"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[number] = indent + "pass"
+    return "\n".join(lines)
+
+
+def cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_notebook(data: bytes) -> Notebook:
+    try:
+        raw = data.decode("utf-8-sig")
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise SourceError("KL003", f"Invalid notebook: not JSON ({error})") from None
+    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(cells, list):
+        raise SourceError("KL003", "Invalid notebook: no 'cells' list (nbformat 4 expected)")
+    checked = []
+    for index, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), (str, list)):
+            raise SourceError("KL003", f"Invalid notebook: cell {index} is malformed")
+        if cell.get("cell_type") != "code":
+            continue
+        if isinstance(cell["source"], list) and not all(isinstance(s, str) for s in cell["source"]):
+            raise SourceError("KL003", f"Invalid notebook: cell {index} source is not text")
+        masked = mask_magics(cell_text(cell))
+        if masked is not None:
+            checked.append(Cell(index, masked))
+    return Notebook(document, raw, tuple(checked))
+
+
+def dump_notebook(notebook: Notebook, document: dict) -> str | None:
+    """Serialize ``document`` in the layout the original used; None if that layout is not reproducible."""
+    for indent in (1, 2, 4, None):
+        for ensure_ascii in (False, True):
+            original = json.dumps(notebook.document, indent=indent, ensure_ascii=ensure_ascii)
+            for ending in ("\n", ""):
+                if original + ending == notebook.raw:
+                    return json.dumps(document, indent=indent, ensure_ascii=ensure_ascii) + ending
+    return None
+
+
+def set_cell_text(cell: dict, text: str) -> None:
+    """Store ``text`` as the cell source, keeping the list-of-lines or string form."""
+    if isinstance(cell.get("source"), list):
+        cell["source"] = text.splitlines(keepends=True)
+    else:
+        cell["source"] = text
