@@ -1,7 +1,10 @@
-"""Per-file result cache keyed by content, keraslint version, catalog and settings.
+"""Result cache: one JSON file per settings fingerprint, keyed by path, size and mtime.
 
-Entries are JSON, validated before use; anything corrupt or foreign is ignored and rewritten.
-The cache directory ignores itself for git (``.gitignore`` with ``*``) and carries a CACHEDIR.TAG.
+The fingerprint covers the keraslint version, the catalog digest, the targets, the enabled
+rules and every setting that changes diagnostics. An entry is reused only when the file's size
+and modification time are unchanged (as ruff does). The file is validated field by field before
+use; anything corrupt or foreign is ignored and replaced. The cache directory ignores itself for
+git (``.gitignore`` with ``*``) and carries a CACHEDIR.TAG.
 """
 from __future__ import annotations
 
@@ -16,21 +19,72 @@ from keraslint import __version__
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 
-FORMAT = 1
+FORMAT = 2
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https://bford.info/cachedir/)\n"
 
 
-def key(data: bytes, shown: str, job) -> str:
-    """A digest of everything that can change the diagnostics of this file."""
-    digest = hashlib.sha256()
+def fingerprint(job) -> str:
+    """A digest of everything besides the file itself that can change its diagnostics."""
     settings = (
-        __version__, FORMAT, load_catalog().digest, shown,
+        __version__, FORMAT, load_catalog().digest,
         [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],
         sorted(job.enabled), sorted(job.extra_activations), job.per_file_ignores,
     )
-    digest.update(json.dumps(settings, default=str).encode())
-    digest.update(data)
-    return digest.hexdigest()
+    return hashlib.sha256(json.dumps(settings, default=str).encode()).hexdigest()[:24]
+
+
+def stamp(path: Path) -> list[int] | None:
+    """(size, mtime in ns) of a regular file, or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+class ResultCache:
+    def __init__(self, directory: Path, job):
+        self.directory = directory
+        self.file = directory / f"results-{fingerprint(job)}.json"
+        self.entries = self._load()
+        self.updated = False
+
+    def _load(self) -> dict:
+        try:
+            document = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            return {}
+        entries = document.get("files")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, shown: str, current: list[int] | None) -> list[Diagnostic] | None:
+        entry = self.entries.get(shown)
+        if current is None or not isinstance(entry, dict) or entry.get("stamp") != current:
+            return None
+        try:
+            return [_diagnostic(d) for d in entry["diagnostics"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, shown: str, current: list[int] | None, diagnostics: list[Diagnostic]) -> None:
+        if current is None or any(d.code == "KL000" for d in diagnostics):
+            return
+        self.entries[shown] = {"stamp": current, "diagnostics": [asdict(d) for d in diagnostics]}
+        self.updated = True
+
+    def save(self) -> None:
+        if not self.updated:
+            return
+        try:
+            prepare(self.directory)
+            descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump({"format": FORMAT, "files": self.entries}, handle)
+            os.replace(temporary, self.file)
+        except OSError:
+            pass  # a read-only or full disk only costs speed
 
 
 def prepare(directory: Path) -> None:
@@ -41,40 +95,23 @@ def prepare(directory: Path) -> None:
             path.write_text(content, encoding="utf-8")
 
 
-def _entry(directory: str, digest: str) -> Path:
-    return Path(directory) / digest[:2] / f"{digest}.json"
-
-
-def get(directory: str, digest: str) -> list[Diagnostic] | None:
-    try:
-        document = json.loads(_entry(directory, digest).read_text(encoding="utf-8"))
-        if document.get("key") != digest or document.get("format") != FORMAT:
-            return None
-        return [_diagnostic(d) for d in document["diagnostics"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def put(directory: str, digest: str, diagnostics: list[Diagnostic]) -> None:
-    path = _entry(directory, digest)
-    document = {"format": FORMAT, "key": digest, "diagnostics": [asdict(d) for d in diagnostics]}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(document, handle)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only or full disk only costs speed
-
-
 def _diagnostic(raw: dict) -> Diagnostic:
     fix = raw["fix"]
     if fix is not None:
-        edits = tuple(Edit(e["content"], Position(**e["location"]), Position(**e["end_location"])) for e in fix["edits"])
+        edits = tuple(Edit(str(e["content"]), _position(e["location"]), _position(e["end_location"])) for e in fix["edits"])
         fix = Fix(str(fix["applicability"]), str(fix["message"]), edits)
+    cell = raw["cell"]
+    if cell is not None and not isinstance(cell, int):
+        raise ValueError("bad cell")
     return Diagnostic(
         code=str(raw["code"]), message=str(raw["message"]), filename=str(raw["filename"]),
-        location=Position(**raw["location"]), end_location=Position(**raw["end_location"]),
-        fix=fix, cell=raw["cell"], url=raw.get("url"),
+        location=_position(raw["location"]), end_location=_position(raw["end_location"]),
+        fix=fix, cell=cell,
     )
+
+
+def _position(raw: dict) -> Position:
+    row, column = raw["row"], raw["column"]
+    if not (isinstance(row, int) and isinstance(column, int)):
+        raise ValueError("bad position")
+    return Position(row, column)

@@ -8,7 +8,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.prefilter import layer_names, parse
-from keraslint.resolve import ACTIVATION_KEYWORDS, CallRole, Resolver, is_activations_attribute, keras_path
+from keraslint.resolve import ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, is_activations_attribute, keras_path
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_literal
 from keraslint.rules.api import check_attribute, check_keywords
@@ -113,7 +113,7 @@ def check_text(
         return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column, cell)]
     try:
         module = cst.parse_module(text)
-        resolver = Resolver(tree)
+        resolver = Resolver(ModuleIndex(tree))
         visitor = _SiteVisitor(resolver, context_for(resolver.imports_tf_keras))
         module.visit(visitor)
         findings = [f for f in visitor.findings if enabled is None or f.rule.code in enabled]

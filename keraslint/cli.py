@@ -60,7 +60,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
           output_format, output_file, statistics, exit_zero, quiet, verbose, stdin_filename, config_path,
           no_cache, cache_dir, no_respect_gitignore, jobs) -> None:
     """Check Python files and notebooks under PATHS (default: the current directory)."""
-    from keraslint import cache as cache_module
+    from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
     from keraslint.runner import Job, check_bytes, run
 
@@ -86,16 +86,15 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         click.echo(f"target: {target.describe()} — {target.reason}", err=True)
         click.echo(f"files importing tf_keras: {tf_keras_target.describe()} — {tf_keras_target.reason}", err=True)
 
-    cache_location = None
-    if not (no_cache or fix or diff or reading_stdin):
-        base = settings.config_file.parent if settings.config_file else Path(".")
-        cache_location = cache_dir or Path(settings.cache_dir or base / ".keraslint_cache")
-        cache_module.prepare(cache_location)
     mode = "diff" if diff else "fix" if fix else "check"
     job = Job(
         target, tf_keras_target, frozenset(enabled), settings.extra_activations, settings.per_file_ignores,
-        mode, settings.unsafe_fixes, str(cache_location) if cache_location else None,
+        mode, settings.unsafe_fixes,
     )
+    cache = None
+    if mode == "check" and not (no_cache or reading_stdin):
+        base = settings.config_file.parent if settings.config_file else Path(".")
+        cache = ResultCache(cache_dir or Path(settings.cache_dir or base / ".keraslint_cache"), job)
 
     stdin_sources = {}
     if reading_stdin:
@@ -109,7 +108,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
         candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore)
-        results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)))
+        results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)
 
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     report_format = settings.output_format

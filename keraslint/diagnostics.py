@@ -1,7 +1,7 @@
 """Small frozen types shared by every layer: positions, edits, fixes, diagnostics."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -37,7 +37,6 @@ class Diagnostic:
     end_location: Position
     fix: Fix | None = None
     cell: int | None = None  # 1-based notebook cell, None for plain files
-    url: str | None = field(default=None, compare=False)
 
     @property
     def is_file_error(self) -> bool:

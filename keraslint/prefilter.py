@@ -13,7 +13,9 @@ import functools
 import warnings
 
 from keraslint.catalog import load as load_catalog
-from keraslint.resolve import ACTIVATION_KEYWORDS, CallRole, Resolver, dotted_name, is_activations_attribute, keras_path
+from keraslint.resolve import (
+    ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,
+)
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
 from keraslint.rules.api import check_attribute, check_keywords
@@ -56,8 +58,9 @@ def provably_clean(text: str, context_for) -> bool:
     if isinstance(tree, tuple):
         return False
     try:
-        resolver = Resolver(tree)
-        return not screen(tree, resolver, context_for(resolver.imports_tf_keras))
+        index = ModuleIndex(tree)
+        resolver = Resolver(index)
+        return not screen(index, resolver, context_for(resolver.imports_tf_keras))
     except RecursionError:
         return False
 
@@ -73,28 +76,28 @@ def _flags(node: ast.AST, context: Context) -> bool:
     return is_literal and check_literal(None, value, context) is not None
 
 
-def screen(tree: ast.AST, resolver: Resolver, context: Context) -> bool:
+def screen(index: ModuleIndex, resolver: Resolver, context: Context) -> bool:
     """Whether any rule finds something; mirrors ``keraslint.checker._SiteVisitor``."""
     names = layer_names()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            path = resolver.keras(dotted_name(node.func))
-            if path is None:
-                continue
-            role = CallRole(path, names)
-            if any(k.arg in ACTIVATION_KEYWORDS and _flags(k.value, context) for k in node.keywords):
+    for node in index.calls:
+        path = resolver.keras(dotted_name(node.func))
+        if path is None:
+            continue
+        role = CallRole(path, names)
+        if any(k.arg in ACTIVATION_KEYWORDS and _flags(k.value, context) for k in node.keywords):
+            return True
+        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+        if positional and role.positional_activation and _flags(positional[0], context):
+            return True
+        if role.keyword_owner:
+            owner, is_layer = role.keyword_owner
+            if check_keywords(owner, is_layer, [(k.arg, None) for k in node.keywords if k.arg], context):
                 return True
-            positional = [a for a in node.args if not isinstance(a, ast.Starred)]
-            if positional and role.positional_activation and _flags(positional[0], context):
-                return True
-            if role.keyword_owner:
-                owner, is_layer = role.keyword_owner
-                if check_keywords(owner, is_layer, [(k.arg, None) for k in node.keywords if k.arg], context):
-                    return True
-        elif isinstance(node, ast.Attribute):
-            if is_activations_attribute(resolver.keras(dotted_name(node))) and check_attribute(None, node.attr, context):
-                return True
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and keras_path(node.module) == "activations":
+    for node in index.attributes:
+        if is_activations_attribute(resolver.keras(dotted_name(node))) and check_attribute(None, node.attr, context):
+            return True
+    for node in index.import_froms:
+        if node.level == 0 and keras_path(node.module) == "activations":
             if any(a.name != "*" and check_attribute(None, a.name, context) for a in node.names):
                 return True
     return False

@@ -63,16 +63,40 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
-class _BindingCollector(ast.NodeVisitor):
-    """What each name may be bound to by imports, aliases and local definitions."""
+class ModuleIndex:
+    """One walk over a module: what names are bound to, and the nodes rules look at."""
 
-    def __init__(self) -> None:
+    def __init__(self, tree: ast.AST):
         self.imported: dict[str, set[str]] = defaultdict(set)
         self.defined: set[str] = set()
         self.aliases: list[tuple[str, str]] = []
         self.star_modules: list[str] = []
+        self.calls: list[ast.Call] = []
+        self.attributes: list[ast.Attribute] = []
+        self.import_froms: list[ast.ImportFrom] = []
+        handlers = {
+            ast.Call: self.calls.append,
+            ast.Attribute: self.attributes.append,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import_from,
+            ast.FunctionDef: self._named,
+            ast.AsyncFunctionDef: self._named,
+            ast.ClassDef: self._named,
+            ast.arg: lambda node: self.defined.add(node.arg),
+            ast.Assign: self._assign,
+            ast.AnnAssign: lambda node: self._define_all(node.target),
+            ast.AugAssign: lambda node: self._define_all(node.target),
+            ast.For: lambda node: self._define_all(node.target),
+            ast.AsyncFor: lambda node: self._define_all(node.target),
+            ast.withitem: lambda node: node.optional_vars is not None and self._define_all(node.optional_vars),
+            ast.ExceptHandler: lambda node: node.name and self.defined.add(node.name),
+        }
+        for node in ast.walk(tree):
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node)
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def _import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
                 # ``import project.backend.keras2 as keras``: a Keras shim by its name.
@@ -81,7 +105,8 @@ class _BindingCollector(ast.NodeVisitor):
                 top = alias.name.partition(".")[0]
                 self.imported[top].add(top)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        self.import_froms.append(node)
         base = "." * node.level + (node.module or "")
         for alias in node.names:
             if alias.name == "*":
@@ -89,48 +114,16 @@ class _BindingCollector(ast.NodeVisitor):
             else:
                 self.imported[alias.asname or alias.name].add(f"{base}.{alias.name}")
 
-    def visit_FunctionDef(self, node) -> None:
+    def _named(self, node) -> None:
         self.defined.add(node.name)
-        self.generic_visit(node)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.defined.add(node.arg)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def _assign(self, node: ast.Assign) -> None:
         source = dotted_name(node.value)
         for target in node.targets:
             if isinstance(target, ast.Name) and source is not None and len(node.targets) == 1:
                 self.aliases.append((target.id, source))
             else:
                 self._define_all(target)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._define_all(node.target)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._define_all(node.target)
-        self.generic_visit(node)
-
-    def visit_For(self, node) -> None:
-        self._define_all(node.target)
-        self.generic_visit(node)
-
-    visit_AsyncFor = visit_For
-
-    def visit_withitem(self, node: ast.withitem) -> None:
-        if node.optional_vars is not None:
-            self._define_all(node.optional_vars)
-        self.generic_visit(node)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.defined.add(node.name)
-        self.generic_visit(node)
 
     def _define_all(self, target: ast.AST) -> None:
         if isinstance(target, ast.Name):
@@ -145,9 +138,7 @@ class _BindingCollector(ast.NodeVisitor):
 class Resolver:
     """Answers "what does this dotted name refer to?" for one module."""
 
-    def __init__(self, tree: ast.AST):
-        collector = _BindingCollector()
-        collector.visit(tree)
+    def __init__(self, collector: ModuleIndex):
         defined = set(collector.defined)
         bindings: dict[str, str] = {}
         for name, targets in collector.imported.items():

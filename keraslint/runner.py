@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keraslint import cache as cache_module
+from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.prefilter import may_have_findings, parse, provably_clean
 from keraslint.diagnostics import Diagnostic, Position
@@ -42,7 +42,6 @@ class Job:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     mode: str = "check"  # "check", "fix" or "diff"
     unsafe_fixes: bool = False
-    cache_dir: str | None = None
     screen: bool = True  # the fast path; False runs libcst on every candidate file
 
     def context_for(self, uses_tf_keras: bool) -> Context:
@@ -66,24 +65,40 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None) -> list[FileResult]:
-    paths = [c.path for c in candidates]
+def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
+        cache: ResultCache | None = None) -> list[FileResult]:
+    """Check every candidate; cached results are reused in this process, the rest may go to a pool."""
+    results, todo = [], []
+    for candidate in candidates:
+        shown = display_path(candidate.path)
+        current = stamp(candidate.path) if cache else None
+        hit = cache.get(shown, current) if cache else None
+        if hit is not None:
+            results.append(FileResult(shown, hit))
+            if progress:
+                progress()
+        else:
+            todo.append((candidate.path, current))
     workers = workers or os.cpu_count() or 1
+    paths = [path for path, _ in todo]
     if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and job.mode == "check":
         chunk = max(8, len(paths) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = []
-            for result in pool.map(check_file, paths, [job] * len(paths), chunksize=chunk):
-                results.append(result)
-                if progress:
-                    progress()
+            fresh = list(_with_progress(pool.map(check_file, paths, [job] * len(paths), chunksize=chunk), progress))
     else:
-        results = []
-        for path in paths:
-            results.append(check_file(path, job))
-            if progress:
-                progress()
-    return sorted(results, key=lambda r: r.path)
+        fresh = list(_with_progress((check_file(path, job) for path in paths), progress))
+    if cache:
+        for (_, current), result in zip(todo, fresh):
+            cache.put(result.path, current, result.diagnostics)
+        cache.save()
+    return sorted(results + fresh, key=lambda r: r.path)
+
+
+def _with_progress(results, progress):
+    for result in results:
+        if progress:
+            progress()
+        yield result
 
 
 def check_file(path: Path, job: Job) -> FileResult:
@@ -118,14 +133,7 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
         if isinstance(error, FileNotFoundError) and os.path.islink(path):
             reason = "broken symbolic link"
         return FileResult(shown, [_file_diagnostic("KL001", f"Cannot read file: {reason}", shown)])
-    key = cache_module.key(data, shown, job) if job.cache_dir and job.mode == "check" else None
-    if key:
-        cached = cache_module.get(job.cache_dir, key)
-        if cached is not None:
-            return FileResult(shown, cached)
     result = check_bytes(data, shown, job)
-    if key and not any(d.code == "KL000" for d in result.diagnostics):
-        cache_module.put(job.cache_dir, key, result.diagnostics)
     if job.mode == "fix" and result.fixed_data is not None:
         write_atomic(path, result.fixed_data)
     return result
