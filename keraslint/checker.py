@@ -104,13 +104,12 @@ def check_text(
     filename: str,
     context_for: Callable[[bool], Context],
     enabled: set[str] | None = None,
-    cell: int | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for one source text. ``context_for(uses_tf_keras)`` picks the target."""
     tree = parse(text)
     if isinstance(tree, tuple):
         line, column, message = tree
-        return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column, cell)]
+        return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column)]
     try:
         module = cst.parse_module(text)
         resolver = Resolver(ModuleIndex(tree))
@@ -121,13 +120,13 @@ def check_text(
             return []
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except RecursionError:
-        return [_file_error(SYNTAX_ERROR.code, "Too deeply nested for keraslint's parser", filename, 1, 1, cell)]
+        return [_file_error(SYNTAX_ERROR.code, "Too deeply nested for keraslint's parser", filename, 1, 1)]
     except cst.ParserSyntaxError as error:
-        return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {error.message}", filename, error.raw_line, error.raw_column + 1, cell)]
+        return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {error.message}", filename, error.raw_line, error.raw_column + 1)]
     except Exception as error:  # a bug in keraslint must not stop the run
         message = f"Internal error ({type(error).__name__}: {error}); please report it with this file"
-        return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1, cell)]
-    return [_diagnostic(f, positions[f.node], filename, cell) for f in findings]
+        return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1)]
+    return [_diagnostic(f, positions[f.node], filename) for f in findings]
 
 
 def replace_string(node: cst.BaseExpression, value: str) -> str | None:
@@ -150,16 +149,16 @@ def _replacement(finding: Finding) -> str | None:
     return replace_string(finding.node, finding.new_value)
 
 
-def _diagnostic(finding: Finding, code_range, filename: str, cell: int | None) -> Diagnostic:
+def _diagnostic(finding: Finding, code_range, filename: str) -> Diagnostic:
     start = Position(code_range.start.line, code_range.start.column + 1)
     end = Position(code_range.end.line, code_range.end.column + 1)
     fix = None
     replacement = _replacement(finding)
     if replacement is not None:
         fix = Fix(finding.applicability, finding.fix_message, (Edit(replacement, start, end),))
-    return Diagnostic(finding.rule.code, finding.message, filename, start, end, fix, cell)
+    return Diagnostic(finding.rule.code, finding.message, filename, start, end, fix)
 
 
-def _file_error(code: str, message: str, filename: str, line: int, column: int, cell: int | None) -> Diagnostic:
+def _file_error(code: str, message: str, filename: str, line: int, column: int) -> Diagnostic:
     position = Position(max(line, 1), max(column, 1))
-    return Diagnostic(code, message, filename, position, position, None, cell)
+    return Diagnostic(code, message, filename, position, position)

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from keraslint.cache import ResultCache, stamp
@@ -146,14 +146,14 @@ def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
     return _check_python(shown, data, job)
 
 
-def _diagnose(text: str, shown: str, job: Job, cell: int | None = None) -> list[Diagnostic]:
+def _diagnose(text: str, shown: str, job: Job) -> list[Diagnostic]:
     if SKIP_FILE.search(text) or not may_have_findings(text):
         return []
     if job.screen and provably_clean(text, job.context_for):
         return []
     from keraslint.checker import check_text  # libcst is imported only for files that need it
 
-    found = check_text(text, shown, job.context_for, job.enabled, cell)
+    found = check_text(text, shown, job.context_for, job.enabled)
     return suppress(found, text, shown, job.per_file_ignores)
 
 
@@ -182,9 +182,9 @@ def _glob_matches(shown: str, glob: str) -> bool:
     return fnmatch.fnmatch(posix, glob) or fnmatch.fnmatch(Path(shown).name, glob) or fnmatch.fnmatch(posix, f"*/{glob}")
 
 
-def _fix_text(text: str, shown: str, job: Job, cell: int | None = None) -> tuple[str, list[Diagnostic], int]:
+def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], int]:
     """Apply fixes until none is left; returns (text, remaining diagnostics, number of fixes)."""
-    diagnostics = _diagnose(text, shown, job, cell)
+    diagnostics = _diagnose(text, shown, job)
     applied_total = 0
     for _ in range(MAX_FIX_ROUNDS):
         edits = [e for d in diagnostics if fixable(d, job.unsafe_fixes) for e in d.fix.edits]
@@ -195,7 +195,7 @@ def _fix_text(text: str, shown: str, job: Job, cell: int | None = None) -> tuple
             message = "Fixes were not applied: the result would not parse (please report this)"
             return text, diagnostics + [_file_diagnostic("KL000", message, shown)], applied_total
         text, applied_total = new_text, applied_total + len(applied)
-        diagnostics = _diagnose(text, shown, job, cell)
+        diagnostics = _diagnose(text, shown, job)
     return text, diagnostics, applied_total
 
 
@@ -215,41 +215,69 @@ def _check_python(shown: str, data: bytes, job: Job) -> FileResult:
 
 
 def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
+    """A notebook is one namespace: its parseable code cells are checked as one program."""
     try:
         notebook = read_notebook(data)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
+    text, origins, broken = _notebook_program(notebook, shown)
     if job.mode == "check":
-        found = [d for cell in notebook.cells for d in _diagnose(cell.text, shown, job, cell.index)]
-        return FileResult(shown, found)
+        return FileResult(shown, broken + [_in_cell(d, origins) for d in _diagnose(text, shown, job)])
+    new_text, remaining, fixed = _fix_text(text, shown, job)
+    result = FileResult(shown, broken + [_in_cell(d, origins) for d in remaining], fixed)
+    if not fixed:
+        return result
     document = copy.deepcopy(notebook.document)
-    remaining, fixed = [], 0
-    for cell in notebook.cells:
-        original = cell_text(document["cells"][cell.index - 1])
-        # Edits computed on the masked text apply to the original: masking keeps every other line.
-        masked_new, cell_remaining, cell_fixed = _fix_text(cell.text, shown, job, cell.index)
-        if cell_fixed:
-            edits = _line_edits(cell.text, masked_new)
-            set_cell_text(document["cells"][cell.index - 1], _replace_lines(original, edits))
-        remaining += cell_remaining
-        fixed += cell_fixed
-    result = FileResult(shown, remaining, fixed)
-    if fixed:
-        new_raw = dump_notebook(notebook, document)
-        if new_raw is None:
-            message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"
-            result.diagnostics.append(_file_diagnostic("KL003", message, shown))
-            result.fixed = 0
-        else:
-            result.diff = unified_diff(notebook.raw, new_raw, shown)
-            result.fixed_data = new_raw.encode("utf-8")
+    changed: dict[int, dict[int, str]] = {}
+    for row, (old, new) in enumerate(zip(text.split("\n"), new_text.split("\n"))):
+        if old != new:
+            cell, cell_row = origins[row]
+            changed.setdefault(cell, {})[cell_row - 1] = new
+    for cell, lines in changed.items():
+        # Masking replaced whole magic lines only, so every other line is the cell's own.
+        set_cell_text(document["cells"][cell - 1], _replace_lines(cell_text(document["cells"][cell - 1]), lines))
+    new_raw = dump_notebook(notebook, document)
+    if new_raw is None:
+        message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"
+        result.diagnostics.append(_file_diagnostic("KL003", message, shown))
+        result.fixed = 0
+    else:
+        result.diff = unified_diff(notebook.raw, new_raw, shown)
+        result.fixed_data = new_raw.encode("utf-8")
     return result
 
 
-def _line_edits(before: str, after: str) -> dict[int, str]:
-    """Lines (0-based) that differ between two texts with the same line count."""
-    old, new = before.split("\n"), after.split("\n")
-    return {i: n for i, (o, n) in enumerate(zip(old, new)) if o != n}
+def _notebook_program(notebook, shown: str):
+    """(joined code of the cells that parse, origin (cell, row) of each line, syntax errors)."""
+    parts, origins, broken = [], [], []
+    for cell in notebook.cells:
+        error = parse(cell.text)
+        if isinstance(error, tuple):
+            line, column, message = error
+            position = Position(max(line, 1), max(column, 1))
+            broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
+            continue
+        lines = cell.text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        parts += lines
+        origins += [(cell.index, row) for row in range(1, len(lines) + 1)]
+    origins.append((notebook.cells[-1].index if notebook.cells else 1, 1))
+    return "\n".join(parts) + "\n", origins, broken
+
+
+def _in_cell(diagnostic: Diagnostic, origins) -> Diagnostic:
+    """Move a diagnostic from joined-program rows to its cell's own rows."""
+    def local(position: Position) -> Position:
+        return Position(origins[position.row - 1][1], position.column)
+
+    fix = diagnostic.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(e, location=local(e.location), end_location=local(e.end_location)) for e in fix.edits))
+    return replace(
+        diagnostic, cell=origins[diagnostic.location.row - 1][0],
+        location=local(diagnostic.location), end_location=local(diagnostic.end_location), fix=fix,
+    )
 
 
 def _replace_lines(text: str, changes: dict[int, str]) -> str:

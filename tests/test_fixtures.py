@@ -1,0 +1,51 @@
+"""Fixture files under fixtures/ against the expected diagnostics written beside them.
+
+Regenerate after a deliberate change with ``KERASLINT_UPDATE_FIXTURES=1 pytest tests/test_fixtures.py``
+and review the diff.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import FIXTURES, fixture_target, make_job
+from keraslint.runner import check_bytes
+
+FIXTURE_FILES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".py", ".ipynb"))
+
+
+def render(diagnostics) -> str:
+    lines = []
+    for d in diagnostics:
+        cell = f"cell {d.cell}:" if d.cell is not None else ""
+        fix = "" if d.fix is None else f" [fix {d.fix.applicability}: {d.fix.edits[0].content}]"
+        lines.append(f"{cell}{d.location.row}:{d.location.column} {d.code} {d.message}{fix}\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_fixture_matches_expected(path):
+    data = path.read_bytes()
+    result = check_bytes(data, path.name, make_job(fixture_target(data)))
+    actual = render(sorted(result.diagnostics, key=lambda d: d.sort_key()))
+    expected_path = path.with_suffix(".expected")
+    if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
+        expected_path.write_text(actual, encoding="utf-8")
+    assert actual == expected_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_fast_path_agrees_with_full_path(path):
+    """The ast screen may only skip files on which the libcst path finds nothing."""
+    data = path.read_bytes()
+    spec = fixture_target(data)
+    fast = check_bytes(data, path.name, make_job(spec, screen=True)).diagnostics
+    full = check_bytes(data, path.name, make_job(spec, screen=False)).diagnostics
+    assert fast == full
+
+
+def test_every_fixture_has_expectations():
+    assert FIXTURE_FILES
+    for path in FIXTURE_FILES:
+        assert path.with_suffix(".expected").exists(), path.name
