@@ -350,7 +350,7 @@ def _from_pipfile(paths: list[Path]) -> Requirements:
     return _collect(str(paths[0]), lines)
 
 
-_CONDA_ENTRY = re.compile(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*(?:=\s*|==\s*|([<>!~]=?)\s*)?([0-9][^\s#]*)?")
+_CONDA_ENTRY = re.compile(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*(?:==\s*|=\s*|([<>!~]=?)\s*)?([0-9][^\s#]*)?")
 
 
 def _from_environment(paths: list[Path]) -> Requirements:

@@ -1,0 +1,105 @@
+"""The generated catalog across every era, and version specifiers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, strategies as st
+
+from keraslint.catalog import DATA_DIR, TargetError, load
+
+CATALOG = load()
+
+
+def strings(spec, distribution="keras"):
+    (release,) = CATALOG.target(spec, "test", distribution).releases
+    return release.strings
+
+
+BASE_KERAS2 = {"elu", "hard_sigmoid", "linear", "relu", "sigmoid", "softmax", "softplus", "softsign", "tanh"}
+
+
+@pytest.mark.parametrize("spec,present,absent", [
+    ("2.0.0", BASE_KERAS2, {"selu", "exponential", "swish", "gelu", "ReLU"}),
+    ("2.2.4", BASE_KERAS2 | {"selu", "exponential"}, {"swish", "gelu", "ReLU", "leaky_relu"}),
+    ("2.3", BASE_KERAS2 | {"selu", "exponential"}, {"swish", "gelu", "get", "serialize"}),
+    ("2.4", BASE_KERAS2 | {"swish"}, {"gelu", "leaky_relu"}),
+    ("2.6", BASE_KERAS2 | {"swish", "gelu", "leaky_relu", "relu6", "silu", "log_softmax", "ReLU", "LeakyReLU"}, {"mish", "hard_swish"}),
+    ("2.13", {"mish", "gelu", "ReLU", "ThresholdedReLU"}, {"hard_swish", "hard_silu"}),
+    ("2.15", {"mish", "gelu", "swish", "Softmax"}, {"hard_swish"}),
+    ("3.0.0", {"relu6", "silu", "swish", "gelu", "mish", "log_softmax"}, {"hard_swish", "hard_silu", "ReLU", "LeakyReLU"}),
+    ("3.6", {"hard_swish", "hard_silu", "swish", "silu"}, {"ReLU", "sparsemax", "celu"}),
+    ("3.15", {"hard_swish", "celu", "glu", "sparsemax", "squareplus", "threshold"}, {"ReLU", "get"}),
+])
+def test_accepted_strings_per_era(spec, present, absent):
+    accepted = strings(spec)
+    assert present <= accepted
+    assert not (absent & accepted)
+
+
+def test_tf_keras_is_keras2_with_layer_names():
+    accepted = strings("2.15", "tf-keras")
+    assert {"ReLU", "LeakyReLU", "gelu", "mish"} <= accepted
+    assert "hard_swish" not in accepted
+
+
+@pytest.mark.parametrize("spec,name,accepted", [
+    ("2.1", "swish", False), ("2.2", "swish", True), ("2.3", "gelu", False), ("2.4", "gelu", True),
+    ("2.4", "ReLU", False), ("2.5", "ReLU", True),
+])
+def test_tensorflow_bundled_tf_keras(spec, name, accepted):
+    assert (name in strings(spec, "tensorflow")) is accepted
+
+
+def test_quirks_are_recorded_not_accepted():
+    (release,) = CATALOG.target("2.3", "test").releases
+    assert {"get", "serialize", "deserialize"} <= release.quirks
+    assert not (release.quirks & release.strings)
+
+
+def test_keyword_parameters():
+    (keras2,) = CATALOG.target("2.15", "test").releases
+    (keras3,) = CATALOG.target("3.6", "test").releases
+    assert "alpha" in keras2.functions["relu"] and "negative_slope" in keras3.functions["relu"]
+    assert keras3.layers["LeakyReLU"] == {"keywords": ["negative_slope"], "deprecated": ["alpha"]}
+    assert keras2.layers["LeakyReLU"]["keywords"] == ["alpha"]
+
+
+def test_version_specifiers():
+    assert [str(r.version) for r in CATALOG.target("2.3", "t").releases] == ["2.3.1"]
+    assert [str(r.version) for r in CATALOG.target("3.6.0", "t").releases] == ["3.6.0"]
+    ranged = CATALOG.target(">=2.12,<3", "t").releases
+    assert [str(r.version) for r in ranged] == ["2.12.0", "2.13.1", "2.14.0", "2.15.0"]
+    with pytest.raises(TargetError):
+        CATALOG.target("2.5", "t")  # there is no standalone Keras 2.5 release
+    with pytest.raises(TargetError):
+        CATALOG.target("banana", "t")
+
+
+def test_timeline_compacts_runs():
+    assert CATALOG.timeline(CATALOG.accepting("hard_swish")) == "Keras 3.0.1..3.15.1"
+    gaps = CATALOG.timeline(CATALOG.accepting("ReLU"))
+    assert gaps.startswith("Keras 2.6.0..2.15.0; tf-keras")
+
+
+def test_catalog_data_is_sorted_and_headed():
+    document = json.loads((DATA_DIR / "activations.json").read_text())
+    assert document["generated_by"] == "python tools/build_catalog.py"
+    for entry in document["releases"]:
+        assert entry["strings"] == sorted(entry["strings"])
+
+
+@given(st.sampled_from(sorted(CATALOG.all_strings)), st.sampled_from([r for r in CATALOG.releases]))
+def test_target_accepts_exactly_the_common_strings(name, release):
+    target = CATALOG.target(str(release.version), "t", release.distribution)
+    if len(target.releases) == 1:
+        assert (name in target.strings) == (name in target.releases[0].strings)
+        assert (target.rejecting(name) == []) == (name in target.strings)
+
+
+@given(st.lists(st.sampled_from([str(r.version) for r in CATALOG.of("keras")]), min_size=2, max_size=2, unique=True))
+def test_range_is_intersection_of_its_releases(bounds):
+    low, high = sorted(bounds, key=lambda v: tuple(int(p) for p in v.split(".")))
+    target = CATALOG.target(f">={low},<={high}", "t")
+    assert target.strings == frozenset.intersection(*(r.strings for r in target.releases))
+    assert str(target.releases[0].version) == low and str(target.releases[-1].version) == high

@@ -1,0 +1,134 @@
+"""Every rule's own VALID / INVALID examples, and focused unit tests of the rule logic."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import codes, lint
+from keraslint.rules import all_rules, select_codes
+from keraslint.rules.activations import nearest, unambiguous
+
+RULES = all_rules()
+
+
+def _cases(kind):
+    for rule in RULES:
+        for index, source in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, source, id=f"{rule.code}-{kind}-{index}")
+
+
+@pytest.mark.parametrize("rule,source", list(_cases("invalid")))
+def test_invalid_examples_are_reported(rule, source):
+    spec = rule.options.get("keras-version", "3.15")
+    assert rule.code in codes(source, spec)
+
+
+@pytest.mark.parametrize("rule,source", list(_cases("valid")))
+def test_valid_examples_are_silent(rule, source):
+    spec = rule.options.get("keras-version", "3.15")
+    assert rule.code not in codes(source, spec)
+
+
+def test_every_rule_is_documented():
+    for rule in RULES:
+        assert rule.code.startswith("KL") and rule.name and rule.summary
+        assert "## What it does" in rule.explanation
+        assert rule.fixable in ("always", "sometimes", "never")
+        if not rule.code.startswith("KL0"):
+            assert rule.invalid, f"{rule.code} needs INVALID examples"
+
+
+def test_nearest_prefers_single_edit():
+    assert nearest("reul", ["relu", "elu", "tanh"]) == [("relu", 1)]
+    assert unambiguous(nearest("reul", ["relu", "elu", "tanh"])) == "relu"
+
+
+def test_nearest_reports_ties_without_choosing():
+    hits = nearest("gelu", ["elu", "relu", "selu", "tanh"])
+    assert [name for name, _ in hits] == ["elu", "relu", "selu"]
+    assert unambiguous(hits) is None
+
+
+def test_nothing_close_means_no_suggestion():
+    assert nearest("transformer", ["relu", "tanh"]) == []
+    (diagnostic,) = lint('import keras\nkeras.layers.Dense(1, activation="transformer")\n')
+    assert diagnostic.message == 'Unknown Keras activation "transformer"'
+    assert diagnostic.fix is None
+
+
+def test_selection_by_prefix_and_all():
+    assert select_codes(["KL1"], []) >= {"KL101", "KL102", "KL103", "KL105"}
+    assert "KL201" not in select_codes(["KL1"], [])
+    assert "KL101" not in select_codes(["ALL"], ["KL101"])
+    assert {"KL000", "KL001", "KL002"} <= select_codes(["KL2"], [])  # file errors always on
+    with pytest.raises(ValueError):
+        select_codes(["XX9"], [])
+
+
+def test_selection_limits_reported_codes():
+    source = 'import keras\nkeras.layers.Dense(1, activation="reul")\nkeras.layers.Dense(1, activation="ReLU")\n'
+    job_codes = [d.code for d in lint(source)]
+    assert job_codes == ["KL101", "KL102"]
+
+
+@pytest.mark.parametrize("source,expected", [
+    ('from keras import layers\nlayers.Dense(4, activation="ReLU")\n', "relu"),
+    ('from keras import layers\nlayers.Dense(4, activation="LeakyReLU")\n', "leaky_relu"),
+    ('from keras import layers\nlayers.Dense(4, activation="SiLU")\n', "silu"),
+    ('from keras import layers\nlayers.Dense(4, activation="hardswish")\n', "hard_swish"),
+])
+def test_case_mismatch_fixes_to_exact_spelling(source, expected):
+    (diagnostic,) = lint(source)
+    assert diagnostic.code == "KL102"
+    assert diagnostic.fix.edits[0].content == f'"{expected}"'
+    assert diagnostic.fix.applicability == "safe"
+
+
+def test_case_mismatch_keeps_quotes_and_prefix():
+    (diagnostic,) = lint("from keras import layers\nlayers.Dense(4, activation=r'ReLU')\n")
+    assert diagnostic.fix.edits[0].content == "r'relu'"
+
+
+def test_concatenated_or_escaped_literals_get_no_fix():
+    (concatenated,) = lint('from keras import layers\nlayers.Dense(4, activation="Re" "LU")\n')
+    assert concatenated.code == "KL102" and concatenated.fix is None
+    (escaped,) = lint('from keras import layers\nlayers.Dense(4, activation="Re\\x4cU")\n')
+    assert escaped.code == "KL102" and escaped.fix is None
+
+
+def test_unavailable_fix_is_unsafe():
+    (diagnostic,) = lint('from keras import layers\nlayers.Dense(4, activation="hard_swish")\n', "2.15")
+    assert diagnostic.code == "KL103"
+    assert "Keras 3.0.1..3.15.1" in diagnostic.message
+
+
+def test_layer_class_strings_valid_in_keras2_rejected_in_keras3():
+    source = 'from keras import layers\nlayers.Dense(4, activation="LeakyReLU")\n'
+    assert codes(source, "2.15") == []
+    assert codes(source, "3.0") == ["KL102"]
+    assert codes(source, "2.3") == ["KL103"]  # no leaky_relu before 2.6: nothing to re-case to
+
+
+def test_range_target_reports_where_it_breaks():
+    source = 'from keras import layers\nlayers.Dense(4, activation="gelu")\n'
+    (diagnostic,) = lint(source, ">=2.3,<2.7")
+    assert diagnostic.code == "KL103"
+    assert "of the targeted releases (Keras 2.3.0" in diagnostic.message
+
+
+def test_keyword_rename_reverse_direction_on_keras2():
+    source = "import keras\nkeras.activations.relu(x, negative_slope=0.1)\n"
+    (diagnostic,) = lint(source, "2.15")
+    assert diagnostic.code == "KL201"
+    assert diagnostic.fix.edits[0].content == "alpha"
+
+
+def test_attribute_added_later_is_reported_for_old_tensorflow():
+    source = "import tensorflow as tf\nf = tf.keras.activations.gelu\n"
+    assert codes(source, "2.3") == ["KL202"]
+    assert codes(source, "2.6") == []
+
+
+def test_extra_activations_from_config_are_valid():
+    source = 'from keras import layers\nlayers.Dense(4, activation="mish_custom")\n'
+    assert codes(source) == ["KL101"]
+    assert codes(source, extra_activations=frozenset({"mish_custom"})) == []
