@@ -9,7 +9,7 @@ from keraslint.rules import Context, Finding, Rule, register
 UNKNOWN = register(Rule(
     code="KL101",
     name="unknown-activation",
-    summary='Unknown Keras activation "{name}"',
+    summary="Activation string that no Keras release accepts",
     fixable="sometimes",
     explanation='''
 ## What it does
@@ -52,8 +52,8 @@ several equally near candidates no fix is offered, only the suggestions.
 CASE_MISMATCH = register(Rule(
     code="KL102",
     name="activation-case-mismatch",
-    summary='Keras activation "{name}" is spelled "{fixed}"',
-    fixable="always",
+    summary="Activation string with the wrong casing or separators",
+    fixable="sometimes",
     explanation='''
 ## What it does
 Finds activation identifiers that exist in the target Keras with other casing or separators:
@@ -74,7 +74,8 @@ layers.Dense(64, activation="relu")
 ```
 
 ## Fix safety
-Safe: the fix writes the exact spelling of the same activation.
+Safe: the fix writes the exact spelling of the same activation. Implicitly concatenated or
+escaped literals are reported without a fix.
 ''',
     valid=('import keras\nkeras.layers.Activation("softmax")\n',),
     invalid=(
@@ -86,7 +87,7 @@ Safe: the fix writes the exact spelling of the same activation.
 UNAVAILABLE = register(Rule(
     code="KL103",
     name="activation-not-in-target",
-    summary='Keras activation "{name}" is not available in the target',
+    summary="Activation string the targeted Keras release(s) do not have",
     fixable="sometimes",
     explanation='''
 ## What it does
@@ -117,7 +118,7 @@ Unsafe: the suggested replacement is a different function and changes the model.
 INVALID_VALUE = register(Rule(
     code="KL105",
     name="invalid-activation-value",
-    summary="Invalid activation value",
+    summary="Literal that Keras cannot interpret as an activation",
     fixable="sometimes",
     explanation='''
 ## What it does

@@ -9,7 +9,7 @@ MODULE_HELPERS = {"get", "serialize", "deserialize"}
 KEYWORD_UNAVAILABLE = register(Rule(
     code="KL201",
     name="activation-keyword-not-in-target",
-    summary="Keyword not accepted by this activation in the target",
+    summary="Keyword of an activation function or layer that the target renamed or lacks",
     fixable="sometimes",
     explanation='''
 ## What it does
@@ -48,7 +48,7 @@ cases have no fix.
 ATTRIBUTE_UNAVAILABLE = register(Rule(
     code="KL202",
     name="activations-attribute-not-in-target",
-    summary="keras.activations has no such attribute in the target",
+    summary="keras.activations attribute that the target does not have",
     fixable="sometimes",
     explanation='''
 ## What it does

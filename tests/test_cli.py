@@ -1,0 +1,216 @@
+"""The command line: formats (snapshots), exit codes, selection, suppression, config, stdin."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, ROOT
+from keraslint.cli import main, rule_table
+from keraslint.rules import all_rules
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\nkeras.layers.Dense(4, activation="ReLU")\n'
+GOOD = 'import keras\nkeras.layers.Dense(4, activation="relu")\n'
+
+
+def run(*args, cwd=None, stdin=None):
+    runner = CliRunner()
+    previous = os.getcwd()
+    os.chdir(cwd or previous)
+    try:
+        return runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.keraslint]\nkeras-version = "3.15"\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "json", "json-lines", "github", "sarif", "junit"])
+def test_output_format_snapshot(fmt, tmp_path):
+    shutil.copy(FIXTURES / "sequential_keras3.py", tmp_path / "model.py")
+    shutil.copy(FIXTURES / "notebook_magics.ipynb", tmp_path / "notebook.ipynb")
+    result = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", fmt, ".", cwd=tmp_path)
+    assert result.exit_code == 1
+    snapshot = SNAPSHOTS / f"{fmt}.txt"
+    if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
+        snapshot.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == snapshot.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not SARIF_SCHEMA.exists(), reason="../shared/schemas is not beside the repository")
+def test_sarif_validates_against_the_official_schema(tmp_path):
+    shutil.copy(FIXTURES / "sequential_keras3.py", tmp_path / "model.py")
+    result = run("check", "--no-cache", "--output-format", "sarif", ".", cwd=tmp_path)
+    document = json.loads(result.stdout)
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.validate(document, schema)
+    assert document["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"]
+    assert {r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]} == {r.code for r in all_rules()}
+
+
+def test_json_has_ruff_shape(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    result = run("check", "--no-cache", "--output-format", "json", "a.py", cwd=tmp_path)
+    first = json.loads(result.stdout)[0]
+    assert set(first) >= {"code", "message", "filename", "location", "end_location", "fix", "cell"}
+    assert first["location"] == {"row": 2, "column": 34}
+    assert first["fix"]["applicability"] == "safe"
+    assert first["fix"]["edits"] == [{"content": '"relu"', "location": {"row": 2, "column": 34}, "end_location": {"row": 2, "column": 40}}]
+
+
+def test_exit_codes(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "broken.py").write_text("import keras\nkeras.layers.Dense(activation=\n")
+    assert run("check", "--no-cache", "good.py", cwd=tmp_path).exit_code == 0
+    assert run("check", "--no-cache", "bad.py", cwd=tmp_path).exit_code == 1
+    assert run("check", "--no-cache", "--exit-zero", "bad.py", cwd=tmp_path).exit_code == 0
+    mixed = run("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
+    assert mixed.exit_code == 2  # a file could not be parsed; the others were still checked
+    assert "broken.py:3:1: KL002 SyntaxError" in mixed.stdout or "broken.py:2:" in mixed.stdout
+    assert "bad.py:2:34: KL101" in mixed.stdout
+    assert run("check", "--keras-version", "9.9", "good.py", cwd=tmp_path).exit_code == 2
+    assert run("check", "--select", "XX1", "good.py", cwd=tmp_path).exit_code == 2
+
+
+def test_summary_and_quiet(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD)
+    result = run("check", "--no-cache", "--output-format", "concise", "bad.py", cwd=tmp_path)
+    assert result.stdout.endswith("Found 2 problems (2 fixable with --fix).\n")
+    quiet = run("check", "--no-cache", "-q", "--output-format", "concise", "bad.py", cwd=tmp_path)
+    assert "Found" not in quiet.stdout and "KL101" in quiet.stdout
+    (tmp_path / "good.py").write_text(GOOD)
+    assert run("check", "--no-cache", "good.py", cwd=tmp_path).stdout == "All checks passed!\n"
+
+
+def test_statistics(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD + BAD)
+    result = run("check", "--no-cache", "--statistics", "-q", "--output-format", "concise", "bad.py", cwd=tmp_path)
+    assert "    2\tKL101\tunknown-activation\n" in result.stdout
+    assert "    2\tKL102\tactivation-case-mismatch\n" in result.stdout
+
+
+def test_select_ignore_and_per_file_ignores(project):
+    (project / "bad.py").write_text(BAD)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_bad.py").write_text(BAD)
+    only = run("check", "--no-cache", "--output-format", "concise", "--select", "KL102", "bad.py", cwd=project)
+    assert "KL102" in only.stdout and "KL101" not in only.stdout
+    ignored = run("check", "--no-cache", "--output-format", "concise", "--ignore", "KL1", "bad.py", cwd=project)
+    assert ignored.exit_code == 0
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('per-file-ignores = {"tests/*" = ["KL101"]}\n')
+    result = run("check", "--no-cache", "--output-format", "concise", ".", cwd=project)
+    assert "tests/test_bad.py:3:34: KL102" in result.stdout
+    assert "tests/test_bad.py:2:34: KL101" not in result.stdout
+    assert "bad.py:2:34: KL101" in result.stdout
+
+
+def test_unknown_config_key_is_usage_error(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.keraslint]\nselct = ["KL1"]\n')
+    (tmp_path / "a.py").write_text(GOOD)
+    result = run("check", "a.py", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "unknown key 'selct'" in result.output
+
+
+def test_stdin(tmp_path):
+    result = run("check", "--output-format", "concise", "--stdin-filename", "model.py", "-", stdin=BAD, cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "model.py:2:34: KL101" in result.stdout
+
+
+def test_stdin_fix_prints_fixed_source(tmp_path):
+    result = run("check", "--fix", "--stdin-filename", "model.py", "-", stdin=BAD, cwd=tmp_path)
+    assert result.stdout == BAD.replace('"reul"', '"relu"').replace('"ReLU"', '"relu"')
+    assert result.exit_code == 0
+
+
+def test_fix_diff_and_unsafe(tmp_path):
+    source = BAD + 'keras.layers.Dense(4, activation="gelu")\nkeras.layers.Dense(4, activation="zzzz")\n'
+    path = tmp_path / "a.py"
+    path.write_text(source)
+    diff = run("check", "--diff", "--keras-version", "2.3", "a.py", cwd=tmp_path)
+    assert diff.exit_code == 1 and '-keras.layers.Dense(4, activation="reul")' in diff.stdout
+    assert path.read_text() == source  # --diff writes nothing
+    fixed = run("check", "--fix", "--keras-version", "2.3", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert fixed.exit_code == 1  # gelu (unsafe) and zzzz (no fix) remain
+    assert "Found 4 problems (2 fixed, 2 remaining)." in fixed.stdout
+    assert '"relu")\nkeras.layers.Dense(4, activation="relu")' in path.read_text()
+    assert '"gelu"' in path.read_text()
+    again = run("check", "--fix", "--keras-version", "2.3", "a.py", cwd=tmp_path)
+    assert "0 fixed" in again.stdout or "Found 2 problems" in again.stdout
+
+
+def test_fix_exit_zero_when_everything_fixed(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    result = run("check", "--fix", "a.py", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert (tmp_path / "a.py").read_text() == BAD.replace('"reul"', '"relu"').replace('"ReLU"', '"relu"')
+
+
+def test_verbose_names_the_target_and_why(tmp_path):
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.4.1\n")
+    (tmp_path / "a.py").write_text(GOOD)
+    result = run("check", "-v", "--no-cache", "a.py", cwd=tmp_path)
+    assert "target: tf.keras in TensorFlow 2.4.4 — tensorflow==2.4.1 from" in result.stderr
+
+
+def test_rule_command_and_readme_table():
+    text = run("rule", "KL101").stdout
+    assert text.startswith("# unknown-activation (KL101)") and "## Why is this bad?" in text
+    listing = run("rule", "--all").stdout
+    assert all(r.code in listing for r in all_rules())
+    readme = (ROOT / "README.md").read_text()
+    assert rule_table(all_rules()) in readme, "README rule table drifted: run `keraslint rule --all --format markdown`"
+    assert run("rule", "KL999").exit_code == 2
+
+
+def test_catalog_command():
+    result = run("catalog", "gelu")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("gelu: Keras 2.6.0..")
+    assert run("catalog", "reul").exit_code == 1
+    everything = run("catalog").stdout
+    assert "hard_swish: Keras 3.0.1.." in everything
+
+
+def test_cache_is_reused_and_ignores_itself(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    first = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
+    cache = tmp_path / ".keraslint_cache"
+    assert (cache / ".gitignore").read_text() == "*\n"
+    (entry,) = cache.glob("results-*.json")
+    document = json.loads(entry.read_text())
+    document["files"]["a.py"]["diagnostics"][0]["message"] = "from the cache"
+    entry.write_text(json.dumps(document))
+    second = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert "from the cache" in second.stdout  # reused while the file is unchanged
+    entry.write_text("{corrupt")
+    third = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert third.stdout == first.stdout  # a corrupt cache is ignored
+
+
+def test_exclude_and_gitignore(tmp_path):
+    for name in ("a.py", "gen/b.py", "build/c.py", "skipme/d.py"):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(BAD)
+    (tmp_path / ".gitignore").write_text("gen/\n")
+    result = run("check", "--no-cache", "--output-format", "concise", "--extend-exclude", "skipme", ".", cwd=tmp_path)
+    assert "a.py" in result.stdout
+    assert "gen/b.py" not in result.stdout and "build/c.py" not in result.stdout and "skipme" not in result.stdout
+    explicit = run("check", "--no-cache", "--output-format", "concise", "build/c.py", cwd=tmp_path)
+    assert "build/c.py:2:34" in explicit.stdout  # named files are always checked
