@@ -30,8 +30,15 @@ class Release:
     quirks: frozenset[str]
 
     @property
+    def shown_version(self) -> str:
+        """TensorFlow is sampled at the newest patch of each minor, so it is shown as the minor."""
+        if self.distribution == "tensorflow":
+            return f"{self.version.major}.{self.version.minor}"
+        return str(self.version)
+
+    @property
     def label(self) -> str:
-        return f"{DISTRIBUTION_LABELS[self.distribution]} {self.version}"
+        return f"{DISTRIBUTION_LABELS[self.distribution]} {self.shown_version}"
 
     @property
     def is_keras3(self) -> bool:
@@ -126,7 +133,7 @@ class Catalog:
         """Compact runs of consecutive releases per distribution: "Keras 2.6.0..3.15.1; tf-keras ..."."""
         parts = []
         for distribution, label in DISTRIBUTION_LABELS.items():
-            present = {r.version for r in releases if r.distribution == distribution}
+            present = {r.shown_version for r in releases if r.distribution == distribution}
             if present:
                 parts.append(f"{label} {self._runs(distribution, present)}")
         return "; ".join(parts) or "no release"
@@ -134,8 +141,8 @@ class Catalog:
     def _runs(self, distribution: str, present: set) -> str:
         runs, current = [], []
         for release in self.of(distribution):
-            if release.version in present:
-                current.append(release.version)
+            if release.shown_version in present:
+                current.append(release.shown_version)
             elif current:
                 runs.append(current)
                 current = []
