@@ -1,102 +1,66 @@
-"""Parse one Python source and run every rule over it: source text in, diagnostics out."""
+"""One Python source in, diagnostics out: parse, resolve, run the rules, attach positions and fixes.
+
+Sites are found on CPython's ``ast`` (fast and robust on any file CPython accepts). Fixes for
+string literals are rendered with libcst, which re-reads just that literal's source so its
+prefix and quotes are kept exactly; libcst is imported only when a fix is rendered.
+"""
 from __future__ import annotations
 
+import ast
 from typing import Callable
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.prefilter import layer_names, parse
-from keraslint.resolve import ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, is_activations_attribute, keras_path
+from keraslint.resolve import (
+    ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,
+)
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_literal
 from keraslint.rules.api import check_attribute, check_keywords
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
-_NOT_A_LITERAL = object()
+LITERAL_TYPES = (str, bool, int, float)
 
 
-def literal_value(node: cst.BaseExpression) -> object:
-    """The Python value of a literal node (strings, numbers, booleans), else a sentinel."""
-    try:
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
-            return value if isinstance(value, str) else _NOT_A_LITERAL
-        if isinstance(node, (cst.Integer, cst.Float)):
-            return node.evaluated_value
-    except (ValueError, SyntaxError):
-        return _NOT_A_LITERAL
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return _NOT_A_LITERAL
+def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Finding]:
+    """Every finding in a module. Nodes are ast nodes, or (node, name) for a name inside a node."""
+    findings: list[Finding] = []
+    names = layer_names()
 
-
-def cst_dotted_name(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of libcst Name/Attribute nodes, else None."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
-class _SiteVisitor(cst.CSTVisitor):
-    """Find the places where a value reaches Keras as an activation, and judge each one.
-
-    ``keraslint.prefilter.screen`` walks the same sites on CPython's ast; keep the two in step
-    (tests check they agree).
-    """
-
-    def __init__(self, resolver: Resolver, context: Context):
-        self.resolver = resolver
-        self.context = context
-        self.layer_names = layer_names()
-        self.findings: list[Finding] = []
-
-    def _literal(self, node: cst.BaseExpression) -> None:
-        value = literal_value(node)
-        if value is not _NOT_A_LITERAL:
-            finding = check_literal(node, value, self.context)
+    def literal(node: ast.AST) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, LITERAL_TYPES):
+            finding = check_literal(node, node.value, context)
             if finding:
-                self.findings.append(finding)
+                findings.append(finding)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        path = self.resolver.keras(cst_dotted_name(node.func))
+    for call in index.calls:
+        path = resolver.keras(dotted_name(call.func))
         if path is None:
-            return
-        role = CallRole(path, self.layer_names)
-        keywords = [a for a in node.args if a.keyword is not None]
-        for arg in keywords:
-            if arg.keyword.value in ACTIVATION_KEYWORDS:
-                self._literal(arg.value)
-        positional = [a for a in node.args if a.keyword is None and not a.star]
+            continue
+        role = CallRole(path, names)
+        for keyword in call.keywords:
+            if keyword.arg in ACTIVATION_KEYWORDS:
+                literal(keyword.value)
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         if positional and role.positional_activation:
-            self._literal(positional[0].value)
+            literal(positional[0])
         if role.keyword_owner:
             owner, is_layer = role.keyword_owner
-            named = [(a.keyword.value, a.keyword) for a in keywords]
-            self.findings += check_keywords(owner, is_layer, named, self.context)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if is_activations_attribute(self.resolver.keras(cst_dotted_name(node))):
-            finding = check_attribute(node.attr, node.attr.value, self.context)
+            named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
+            findings += check_keywords(owner, is_layer, named, context)
+    for attribute in index.attributes:
+        if is_activations_attribute(resolver.keras(dotted_name(attribute))):
+            finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
             if finding:
-                self.findings.append(finding)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if node.relative or isinstance(node.names, cst.ImportStar) or node.module is None:
-            return False
-        if keras_path(cst_dotted_name(node.module)) == "activations":
-            for alias in node.names:
-                if isinstance(alias.name, cst.Name):
-                    finding = check_attribute(alias.name, alias.name.value, self.context)
+                findings.append(finding)
+    for statement in index.import_froms:
+        if statement.level == 0 and keras_path(statement.module) == "activations":
+            for alias in statement.names:
+                if alias.name != "*":
+                    finding = check_attribute((statement, alias), alias.name, context)
                     if finding:
-                        self.findings.append(finding)
-        return False
+                        findings.append(finding)
+    return findings
 
 
 def check_text(
@@ -111,26 +75,93 @@ def check_text(
         line, column, message = tree
         return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column)]
     try:
-        module = cst.parse_module(text)
-        resolver = Resolver(ModuleIndex(tree))
-        visitor = _SiteVisitor(resolver, context_for(resolver.imports_tf_keras))
-        module.visit(visitor)
-        findings = [f for f in visitor.findings if enabled is None or f.rule.code in enabled]
+        index = ModuleIndex(tree)
+        resolver = Resolver(index)
+        findings = find(index, resolver, context_for(resolver.imports_tf_keras))
+        if enabled is not None:
+            findings = [f for f in findings if f.rule.code in enabled]
         if not findings:
             return []
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        lines = _Lines(text)
+        return [_diagnostic(f, lines, filename) for f in findings]
     except RecursionError:
-        return [_file_error(SYNTAX_ERROR.code, "Too deeply nested for keraslint's parser", filename, 1, 1)]
-    except cst.ParserSyntaxError as error:
-        return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {error.message}", filename, error.raw_line, error.raw_column + 1)]
+        message = "Too deeply nested for keraslint's analysis; please report it"
+        return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1)]
     except Exception as error:  # a bug in keraslint must not stop the run
         message = f"Internal error ({type(error).__name__}: {error}); please report it with this file"
         return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1)]
-    return [_diagnostic(f, positions[f.node], filename) for f in findings]
 
 
-def replace_string(node: cst.BaseExpression, value: str) -> str | None:
-    """The literal ``node`` rewritten to hold ``value``, keeping prefix and quotes; None if unsafe."""
+class _Lines:
+    """Convert ast positions (1-based rows, UTF-8 byte columns) to character columns."""
+
+    def __init__(self, text: str):
+        # CPython splits lines at \r\n, \r and \n only (not at \f or \x1c as str.splitlines does).
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+    def position(self, row: int, byte_column: int) -> Position:
+        line = self.lines[row - 1] if 0 < row <= len(self.lines) else ""
+        prefix = line.encode("utf-8")[:byte_column].decode("utf-8", "replace")
+        return Position(row, len(prefix) + 1)
+
+    def segment(self, start: Position, end: Position) -> str:
+        if start.row == end.row:
+            return self.lines[start.row - 1][start.column - 1: end.column - 1]
+        middle = self.lines[start.row: end.row - 1]
+        return "\n".join([self.lines[start.row - 1][start.column - 1:], *middle, self.lines[end.row - 1][: end.column - 1]])
+
+
+def _span(node, lines: _Lines) -> tuple[Position, Position]:
+    """Where to report: the literal, the keyword name, the attribute name or the imported name."""
+    if isinstance(node, tuple):
+        owner, name = node
+        if isinstance(owner, ast.keyword):  # ``alpha=0.1``: the keyword name opens the node
+            start = lines.position(owner.lineno, owner.col_offset)
+            return start, Position(start.row, start.column + len(name))
+        if isinstance(owner, ast.Attribute):  # the attribute name closes the node
+            end = lines.position(owner.end_lineno, owner.end_col_offset)
+            return Position(end.row, end.column - len(owner.attr)), end
+        return _alias_span(owner, name, lines)
+    start = lines.position(node.lineno, node.col_offset)
+    return start, lines.position(node.end_lineno, node.end_col_offset)
+
+
+def _alias_span(statement: ast.ImportFrom, alias: ast.alias, lines: _Lines) -> tuple[Position, Position]:
+    if getattr(alias, "lineno", None) is not None:  # Python 3.10+
+        start = lines.position(alias.lineno, alias.col_offset)
+    else:  # Python 3.9: find the name after ``import`` in the statement's text
+        first = lines.position(statement.lineno, statement.col_offset)
+        last = lines.position(statement.end_lineno, statement.end_col_offset)
+        text = lines.segment(first, last)
+        offset = text.index(" import ") + len(" import ")
+        offset = text.index(alias.name, offset)
+        before = text[:offset].split("\n")
+        column = (first.column if len(before) == 1 else 1) + len(before[-1])
+        start = Position(first.row + len(before) - 1, column)
+    return start, Position(start.row, start.column + len(alias.name))
+
+
+def _replacement(finding: Finding, source: str) -> str | None:
+    """New source text for the reported span: an identifier, or the literal re-quoted."""
+    if finding.new_value is None:
+        return None
+    if isinstance(finding.node, tuple):
+        return finding.new_value
+    return replace_string(source, finding.new_value)
+
+
+def replace_string(source: str, value: str) -> str | None:
+    """The literal ``source`` rewritten to hold ``value`` with its own prefix and quotes.
+
+    None when that is not a plain rewrite: implicit concatenation, escapes in the body, or a
+    value the quotes cannot hold.
+    """
+    import libcst as cst
+
+    try:
+        node = cst.parse_expression(source)
+    except cst.ParserSyntaxError:
+        return None
     if not isinstance(node, cst.SimpleString):
         return None
     prefix, quote = node.prefix, node.quote
@@ -140,20 +171,10 @@ def replace_string(node: cst.BaseExpression, value: str) -> str | None:
     return f"{prefix}{quote}{value}{quote}"
 
 
-def _replacement(finding: Finding) -> str | None:
-    """Source text for the finding's node: a re-quoted string literal, or a plain identifier."""
-    if finding.new_value is None:
-        return None
-    if isinstance(finding.node, cst.Name):
-        return finding.new_value
-    return replace_string(finding.node, finding.new_value)
-
-
-def _diagnostic(finding: Finding, code_range, filename: str) -> Diagnostic:
-    start = Position(code_range.start.line, code_range.start.column + 1)
-    end = Position(code_range.end.line, code_range.end.column + 1)
+def _diagnostic(finding: Finding, lines: _Lines, filename: str) -> Diagnostic:
+    start, end = _span(finding.node, lines)
     fix = None
-    replacement = _replacement(finding)
+    replacement = _replacement(finding, lines.segment(start, end))
     if replacement is not None:
         fix = Fix(finding.applicability, finding.fix_message, (Edit(replacement, start, end),))
     return Diagnostic(finding.rule.code, finding.message, filename, start, end, fix)

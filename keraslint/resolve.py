@@ -11,8 +11,8 @@ Policy (documented in the README):
 - Project shims count: ``from pkg.backend import keras``, ``import pkg.keras2 as keras`` and
   module paths with a ``keras`` component (``pkg.backend.keras.layers``) are taken as Keras.
 
-The bindings are collected from CPython's ``ast`` (fast); both the fast screen and the libcst
-checker ask this one resolver about dotted names.
+The bindings are collected in one walk over CPython's ``ast`` (``ModuleIndex``), which also
+collects the calls, attributes and imports the rules look at.
 """
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
-from keraslint.prefilter import may_have_findings, parse, provably_clean
+from keraslint.checker import check_text
+from keraslint.prefilter import may_have_findings, parse
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
@@ -42,7 +43,7 @@ class Job:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     mode: str = "check"  # "check", "fix" or "diff"
     unsafe_fixes: bool = False
-    screen: bool = True  # the fast path; False runs libcst on every candidate file
+    prefilter: bool = True  # skip files without the needle words; False parses every file
 
     def context_for(self, uses_tf_keras: bool) -> Context:
         target = self.tf_keras_target if uses_tf_keras else self.target
@@ -147,12 +148,8 @@ def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
 
 
 def _diagnose(text: str, shown: str, job: Job) -> list[Diagnostic]:
-    if SKIP_FILE.search(text) or not may_have_findings(text):
+    if SKIP_FILE.search(text) or (job.prefilter and not may_have_findings(text)):
         return []
-    if job.screen and provably_clean(text, job.context_for):
-        return []
-    from keraslint.checker import check_text  # libcst is imported only for files that need it
-
     found = check_text(text, shown, job.context_for, job.enabled)
     return suppress(found, text, shown, job.per_file_ignores)
 

@@ -16,12 +16,12 @@ DEFAULT_TEST_TARGET = "3.15"  # pinned so fixtures do not change when the catalo
 HEADER = re.compile(r"#\s*keraslint-test:\s*keras-version=(\S+)")
 
 
-def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool = False, screen: bool = True, **extra) -> Job:
+def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool = False, prefilter: bool = True, **extra) -> Job:
     catalog = load()
     target = catalog.target(spec, "test")
     tf_keras = catalog.target(str(catalog.newest("tf-keras").version), "test", distribution="tf-keras")
     enabled = frozenset(select_codes(["KL"], []))
-    return Job(target, tf_keras, enabled, mode=mode, unsafe_fixes=unsafe, screen=screen, **extra)
+    return Job(target, tf_keras, enabled, mode=mode, unsafe_fixes=unsafe, prefilter=prefilter, **extra)
 
 
 def fixture_target(data: bytes) -> str:

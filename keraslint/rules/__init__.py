@@ -29,7 +29,7 @@ class Finding:
     """What a rule found, before positions are attached: a node, a message, maybe a new value."""
 
     rule: Rule
-    node: object  # the syntax node to report and replace (None when screening without positions)
+    node: object  # what to report and replace: an ast node, or (node, name) for a name within it
     message: str
     new_value: str | None = None  # what the string literal (or, for names, the identifier) should say
     applicability: str = "safe"
