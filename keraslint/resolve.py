@@ -74,30 +74,40 @@ class ModuleIndex:
         self.calls: list[ast.Call] = []
         self.attributes: list[ast.Attribute] = []
         self.import_froms: list[ast.ImportFrom] = []
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.classes: list[ast.ClassDef] = []
+        self.string_constants: dict[str, ast.Constant] = {}  # NAME = "literal"
+        self.subscript_assigns: list[ast.Assign] = []
+        self.binding_counts: dict[str, int] = defaultdict(int)  # how often each name is bound
         handlers = {
             ast.Call: self.calls.append,
             ast.Attribute: self.attributes.append,
             ast.Import: self._import,
             ast.ImportFrom: self._import_from,
-            ast.FunctionDef: self._named,
-            ast.AsyncFunctionDef: self._named,
-            ast.ClassDef: self._named,
-            ast.arg: lambda node: self.defined.add(node.arg),
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.ClassDef: self._class,
+            ast.arg: lambda node: self._define(node.arg),
             ast.Assign: self._assign,
             ast.AnnAssign: lambda node: self._define_all(node.target),
             ast.AugAssign: lambda node: self._define_all(node.target),
             ast.For: lambda node: self._define_all(node.target),
             ast.AsyncFor: lambda node: self._define_all(node.target),
             ast.withitem: lambda node: node.optional_vars is not None and self._define_all(node.optional_vars),
-            ast.ExceptHandler: lambda node: node.name and self.defined.add(node.name),
+            ast.ExceptHandler: lambda node: node.name and self._define(node.name),
         }
         for node in ast.walk(tree):
             handler = handlers.get(type(node))
             if handler is not None:
                 handler(node)
 
+    def _define(self, name: str) -> None:
+        self.defined.add(name)
+        self.binding_counts[name] += 1
+
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.binding_counts[alias.asname or alias.name.partition(".")[0]] += 1
             if alias.asname:
                 # ``import project.backend.keras2 as keras``: a Keras shim by its name.
                 self.imported[alias.asname].add("keras" if alias.asname == "keras" else alias.name)
@@ -113,21 +123,32 @@ class ModuleIndex:
                 self.star_modules.append(base)
             else:
                 self.imported[alias.asname or alias.name].add(f"{base}.{alias.name}")
+                self.binding_counts[alias.asname or alias.name] += 1
 
-    def _named(self, node) -> None:
-        self.defined.add(node.name)
+    def _function(self, node) -> None:
+        self.functions.append(node)
+        self._define(node.name)
+
+    def _class(self, node: ast.ClassDef) -> None:
+        self.classes.append(node)
+        self._define(node.name)
 
     def _assign(self, node: ast.Assign) -> None:
         source = dotted_name(node.value)
         for target in node.targets:
             if isinstance(target, ast.Name) and source is not None and len(node.targets) == 1:
                 self.aliases.append((target.id, source))
+                self.binding_counts[target.id] += 1
             else:
                 self._define_all(target)
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                self.string_constants[target.id] = node.value
+            elif isinstance(target, ast.Subscript):
+                self.subscript_assigns.append(node)
 
     def _define_all(self, target: ast.AST) -> None:
         if isinstance(target, ast.Name):
-            self.defined.add(target.id)
+            self._define(target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._define_all(element)

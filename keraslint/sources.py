@@ -97,7 +97,8 @@ def read_notebook(data: bytes) -> Notebook:
             raise SourceError("KL003", f"Invalid notebook: cell {index} is malformed")
         if cell.get("cell_type") != "code":
             continue
-        if isinstance(cell["source"], list) and not all(isinstance(s, str) for s in cell["source"]):
+        source = cell.get("source", "")
+        if isinstance(source, list) and not all(isinstance(s, str) for s in source):
             raise SourceError("KL003", f"Invalid notebook: cell {index} source is not text")
         masked = mask_magics(cell_text(cell))
         if masked is not None:

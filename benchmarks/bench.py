@@ -1,0 +1,113 @@
+"""Benchmark keraslint against ruff on the shared corpus of published Keras code.
+
+    pip install ruff && python benchmarks/bench.py [--runs 5] [--cache DIR] [--scales 1,10,50]
+
+Fetches the corpus with ../shared/corpus/fetch.sh (once), then runs keraslint and ruff
+alternately in one process so both see the same machine state, and prints medians of
+``--runs`` runs: cold full scan (no cache) against ``ruff check --no-cache --select E9
+--exit-zero``, warm re-run (cache on, nothing changed) against ruff's cached re-run, one clean
+file against ``python -c pass``, peak memory, files/s and MB/s, and the cold time on the corpus
+replicated to check that time grows linearly with the bytes scanned.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
+def fetch(cache: Path) -> Path:
+    subprocess.run(["sh", str(SHARED / "fetch.sh"), str(SHARED / "packages.txt"), str(cache)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return cache / "src"
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS in KiB) of one run, from GNU time."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        subprocess.run([TIME, "-f", "%e %M", "-o", report.name, *command], cwd=cwd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        seconds, kib = report.read().split()[-2:]
+    return float(seconds), int(kib)
+
+
+def median_pair(first: list[str], second: list[str], cwd: Path, runs: int, prime: bool = False):
+    """Run two commands alternately ``runs`` times; medians of their times and peak memory."""
+    if prime:
+        measure(first, cwd)
+        measure(second, cwd)
+    a, b = [], []
+    for _ in range(runs):
+        a.append(measure(first, cwd))
+        b.append(measure(second, cwd))
+    return (statistics.median(t for t, _ in a), max(m for _, m in a)), (statistics.median(t for t, _ in b), max(m for _, m in b))
+
+
+def tree_size(directory: Path) -> tuple[int, int]:
+    files = [p for p in directory.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "keraslint-corpus")
+    parser.add_argument("--scales", default="1,10,50")
+    args = parser.parse_args()
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        sys.exit("ruff is not installed: pip install ruff")
+    corpus = fetch(args.cache)
+    keraslint = [sys.executable, "-m", "keraslint", "check", "-q", "--exit-zero"]
+    files, size = tree_size(corpus)
+    print(f"corpus: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} cores; medians of {args.runs} runs\n")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        cache_dir = Path(scratch) / "kl-cache"
+        ruff_cache = Path(scratch) / "ruff-cache"
+        (kl_cold, kl_memory), (ruff_cold, _) = median_pair(
+            keraslint + ["--no-cache", "."], [ruff, "check", "--no-cache", "--select", "E9", "--exit-zero", "-q", "."],
+            corpus, args.runs)
+        (kl_warm, _), (ruff_warm, _) = median_pair(
+            keraslint + ["--cache-dir", str(cache_dir), "."],
+            [ruff, "check", "--cache-dir", str(ruff_cache), "--select", "E9", "--exit-zero", "-q", "."],
+            corpus, args.runs, prime=True)
+        clean_file = ROOT / "keraslint" / "cli.py"
+        (kl_one, _), (python_pass, _) = median_pair(
+            keraslint + ["--no-cache", str(clean_file)], [sys.executable, "-c", "pass"], ROOT, args.runs)
+
+    rows = [
+        ("cold full scan", kl_cold, ruff_cold, "ruff --no-cache --select E9"),
+        ("warm re-run (cache)", kl_warm, ruff_warm, "ruff cached re-run"),
+        ("one clean file", kl_one, python_pass, "python -c pass"),
+    ]
+    print("| measurement | keraslint s | reference s | ratio | reference |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, ours, theirs, reference in rows:
+        print(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.1f}x | {reference} |")
+    print(f"\ncold scan: {files / kl_cold:.0f} files/s, {size / 1e6 / kl_cold:.1f} MB/s; peak memory {kl_memory / 1024:.0f} MiB")
+
+    print("\n| corpus copies | files | MB | cold s | s per MB |")
+    print("| --- | --- | --- | --- | --- |")
+    for scale in (int(s) for s in args.scales.split(",")):
+        with tempfile.TemporaryDirectory() as scratch:
+            for copy in range(scale):
+                shutil.copytree(corpus, Path(scratch) / f"copy{copy}", symlinks=True)
+            copies_files, copies_size = tree_size(Path(scratch))
+            seconds = statistics.median(measure(keraslint + ["--no-cache", "."], Path(scratch))[0] for _ in range(3))
+            _, memory = measure(keraslint + ["--no-cache", "."], Path(scratch))
+            print(f"| {scale}x | {copies_files} | {copies_size / 1e6:.0f} | {seconds:.2f} | {seconds / (copies_size / 1e6):.3f} |"
+                  f" (peak {memory / 1024:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
