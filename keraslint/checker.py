@@ -7,10 +7,12 @@ prefix and quotes are kept exactly; libcst is imported only when a fix is render
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.prefilter import layer_names, parse
+from keraslint.registrations import registered_names
 from keraslint.resolve import (
     ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,
 )
@@ -25,29 +27,39 @@ LITERAL_TYPES = (str, bool, int, float)
 def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Finding]:
     """Every finding in a module. Nodes are ast nodes, or (node, name) for a name inside a node."""
     findings: list[Finding] = []
+    judged: set[int] = set()
     names = layer_names()
 
-    def literal(node: ast.AST) -> None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, LITERAL_TYPES):
-            finding = check_literal(node, node.value, context)
-            if finding:
-                findings.append(finding)
+    def judge(node: ast.AST, where: str = "") -> None:
+        """Run the literal rules once per literal; ``where`` says how an indirect value got there."""
+        if id(node) in judged or not (isinstance(node, ast.Constant) and isinstance(node.value, LITERAL_TYPES)):
+            return
+        judged.add(id(node))
+        finding = check_literal(node, node.value, context)
+        if finding:
+            findings.append(replace(finding, message=finding.message + where) if where else finding)
 
+    def activation(value: ast.AST, call: ast.Call) -> None:
+        constant = _single_string_constant(index, value)
+        if constant is not None:
+            judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
+        else:
+            judge(value)
+
+    keras_calls = []
     for call in index.calls:
         path = resolver.keras(dotted_name(call.func))
         if path is None:
             continue
+        keras_calls.append(call)
         role = CallRole(path, names)
-        for keyword in call.keywords:
-            if keyword.arg in ACTIVATION_KEYWORDS:
-                literal(keyword.value)
-        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-        if positional and role.positional_activation:
-            literal(positional[0])
+        for value in activation_values(call, role):
+            activation(value, call)
         if role.keyword_owner:
             owner, is_layer = role.keyword_owner
             named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
             findings += check_keywords(owner, is_layer, named, context)
+    _keyword_defaults(index, resolver, names, judge)
     for attribute in index.attributes:
         if is_activations_attribute(resolver.keras(dotted_name(attribute))):
             finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
@@ -61,6 +73,75 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
                     if finding:
                         findings.append(finding)
     return findings
+
+
+def activation_values(call: ast.Call, role: CallRole) -> list[ast.AST]:
+    """Argument values of a Keras call that Keras resolves as activations."""
+    values = []
+    for keyword in call.keywords:
+        if keyword.arg in ACTIVATION_KEYWORDS:
+            values.append(keyword.value)
+        elif keyword.arg is None and isinstance(keyword.value, ast.Dict):  # **{"activation": "relu"}
+            for key, value in zip(keyword.value.keys, keyword.value.values):
+                if isinstance(key, ast.Constant) and key.value in ACTIVATION_KEYWORDS:
+                    values.append(value)
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if positional and role.positional_activation:
+        values.append(positional[0])
+    return values
+
+
+def _single_string_constant(index: ModuleIndex, value: ast.AST) -> ast.Constant | None:
+    """The literal behind ``NAME`` when the file binds NAME exactly once, to a string."""
+    if isinstance(value, ast.Name) and index.binding_counts.get(value.id) == 1:
+        return index.string_constants.get(value.id)
+    return None
+
+
+def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, judge) -> None:
+    """``def block(x, activation="reul"): ... Dense(8, activation=activation)``: judge the default.
+
+    Only a straight flow counts: every use of the parameter in the function is an activation
+    argument of a Keras call, and the function never rebinds it. A parameter that is also
+    compared, transformed or passed elsewhere may be handled by the code (silence).
+    """
+    for function in index.functions:
+        defaults = _string_defaults(function)
+        if not defaults:
+            continue
+        uses: dict[str, int] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id in defaults:
+                uses[node.id] = uses.get(node.id, 0) + (1 if isinstance(node.ctx, ast.Load) else 10**6)
+        straight: dict[str, list[ast.Call]] = {}
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Call):
+                continue
+            path = resolver.keras(dotted_name(node.func))
+            if path is None:
+                continue
+            for value in activation_values(node, CallRole(path, names)):
+                if isinstance(value, ast.Name) and value.id in defaults:
+                    straight.setdefault(value.id, []).append(node)
+        for parameter, calls in straight.items():
+            if uses.get(parameter) == len(calls):
+                where = f" (default of {parameter!r} in {function.name}(), passed to Keras on line {calls[0].lineno})"
+                judge(defaults[parameter], where)
+
+
+def _string_defaults(function) -> dict[str, ast.Constant]:
+    arguments = function.args
+    positional = arguments.posonlyargs + arguments.args
+    pairs = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+    pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+    return {a.arg: d for a, d in pairs if isinstance(d, ast.Constant) and isinstance(d.value, str)}
+
+
+def local_functions(index: ModuleIndex, resolver: Resolver) -> frozenset[str]:
+    """Functions a string could mistakenly name: defined here, lambdas bound to a name, non-Keras imports."""
+    names = {f.name for f in index.functions} | index.lambdas
+    names |= {name for name, targets in index.imported.items() if all(keras_path(t) is None for t in targets)}
+    return frozenset(names)
 
 
 def check_text(
@@ -77,7 +158,12 @@ def check_text(
     try:
         index = ModuleIndex(tree)
         resolver = Resolver(index)
-        findings = find(index, resolver, context_for(resolver.imports_tf_keras))
+        context = context_for(resolver.imports_tf_keras)
+        context = replace(
+            context, extra_activations=context.extra_activations | registered_names(index),
+            local_functions=local_functions(index, resolver),
+        )
+        findings = find(index, resolver, context)
         if enabled is not None:
             findings = [f for f in findings if f.rule.code in enabled]
         if not findings:
@@ -145,7 +231,7 @@ def _replacement(finding: Finding, source: str) -> str | None:
     """New source text for the reported span: an identifier, or the literal re-quoted."""
     if finding.new_value is None:
         return None
-    if isinstance(finding.node, tuple):
+    if not finding.literal:
         return finding.new_value
     return replace_string(source, finding.new_value)
 

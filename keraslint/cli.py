@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -62,7 +63,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     """Check Python files and notebooks under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
-    from keraslint.runner import Job, check_bytes, run
+    from keraslint.runner import Job, check_bytes, project_registrations, run
 
     paths = list(paths) or [Path(".")]
     reading_stdin = paths == [Path("-")]
@@ -108,6 +109,11 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
         candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore)
+        registered = project_registrations(candidates)
+        if registered - job.extra_activations:
+            job = replace(job, extra_activations=job.extra_activations | registered)
+            if cache is not None:
+                cache = ResultCache(cache.directory, job)
         results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)
 
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())

@@ -8,6 +8,7 @@ Policy (documented in the README):
 - A name that the module also defines (``def``, ``class``, assignment, parameter, loop or
   ``with``/``except`` target) is ambiguous and never counts as Keras.
 - ``from <keras module> import *`` makes otherwise unbound names resolve into that module.
+- Layers of ``keras_hub``, ``keras_cv`` and ``keras_nlp`` count as Keras layers.
 - Project shims count: ``from pkg.backend import keras``, ``import pkg.keras2 as keras`` and
   module paths with a ``keras`` component (``pkg.backend.keras.layers``) are taken as Keras.
 
@@ -28,6 +29,8 @@ KERAS_ROOTS = (
     "tensorflow.compat.v1.keras",
     "tensorflow.compat.v2.keras",
 )
+# Libraries whose layers hand ``activation=`` straight to ``keras.activations.get``.
+KERAS_LAYER_LIBRARIES = ("keras_hub.layers", "keras_cv.layers", "keras_nlp.layers")
 ACTIVATION_KEYWORDS = frozenset({"activation", "recurrent_activation"})
 ACTIVATION_GETTERS = frozenset({"activations.get", "activations.deserialize"})
 
@@ -45,6 +48,9 @@ def keras_path(qualified: str | None) -> str | None:
             return ""
         if qualified.startswith(root + "."):
             return qualified[len(root) + 1:]
+    for library in KERAS_LAYER_LIBRARIES:
+        if qualified.startswith(library + "."):
+            return "layers." + qualified[len(library) + 1:]
     parts = qualified.split(".")
     if "keras" in parts[1:]:
         return ".".join(parts[parts.index("keras", 1) + 1:])
@@ -78,6 +84,7 @@ class ModuleIndex:
         self.classes: list[ast.ClassDef] = []
         self.string_constants: dict[str, ast.Constant] = {}  # NAME = "literal"
         self.subscript_assigns: list[ast.Assign] = []
+        self.lambdas: set[str] = set()  # NAME = lambda ...
         self.binding_counts: dict[str, int] = defaultdict(int)  # how often each name is bound
         handlers = {
             ast.Call: self.calls.append,
@@ -143,6 +150,8 @@ class ModuleIndex:
                 self._define_all(target)
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 self.string_constants[target.id] = node.value
+            elif isinstance(target, ast.Name) and isinstance(node.value, ast.Lambda):
+                self.lambdas.add(target.id)
             elif isinstance(target, ast.Subscript):
                 self.subscript_assigns.append(node)
 

@@ -18,6 +18,8 @@ from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
 from keraslint.prefilter import may_have_findings, parse
+from keraslint.registrations import may_register, registered_names
+from keraslint.resolve import ModuleIndex
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
@@ -64,6 +66,25 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+def project_registrations(candidates: list[Candidate]) -> frozenset[str]:
+    """First pass over the whole scan: names any file registers with Keras (valid everywhere)."""
+    names: set[str] = set()
+    for candidate in candidates:
+        try:
+            data = _read(candidate.path)
+            if candidate.path.suffix == ".ipynb":
+                text = _notebook_program(read_notebook(data), "")[0]
+            else:
+                text = decode_python(data).text
+        except (OSError, SourceError):
+            continue
+        if may_register(text):
+            tree = parse(text)
+            if not isinstance(tree, tuple):
+                names |= registered_names(ModuleIndex(tree))
+    return frozenset(names)
 
 
 def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,

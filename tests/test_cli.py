@@ -214,3 +214,11 @@ def test_exclude_and_gitignore(tmp_path):
     assert "gen/b.py" not in result.stdout and "build/c.py" not in result.stdout and "skipme" not in result.stdout
     explicit = run("check", "--no-cache", "--output-format", "concise", "build/c.py", cwd=tmp_path)
     assert "build/c.py:2:34" in explicit.stdout  # named files are always checked
+
+
+def test_registrations_in_one_module_cover_the_others():
+    result = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(FIXTURES / "project"))
+    lines = [line for line in result.stdout.splitlines() if "KL" in line]
+    assert len(lines) == 1 and 'KL101 Unknown Keras activation "project_actt"; did you mean "project_act"?' in lines[0]
+    alone = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(FIXTURES / "project" / "uses.py"))
+    assert '"project_act"' in alone.stdout  # without the registering module, the name is unknown

@@ -132,3 +132,25 @@ def test_extra_activations_from_config_are_valid():
     source = 'from keras import layers\nlayers.Dense(4, activation="mish_custom")\n'
     assert codes(source) == ["KL101"]
     assert codes(source, extra_activations=frozenset({"mish_custom"})) == []
+
+
+def test_keras_hub_and_keras_cv_layers_count():
+    assert codes('import keras_hub\nkeras_hub.layers.TransformerEncoder(64, 2, activation="reul")\n') == ["KL101"]
+    assert codes('from keras_cv.layers import SqueezeAndExcite2D\nSqueezeAndExcite2D(8, activation="Sigmoid")\n') == ["KL102"]
+
+
+def test_indirect_flows_stay_silent_when_uncertain():
+    source = (
+        "from keras import layers\n"
+        "act = 'reul'\nact = 'relu'\nlayers.Dense(4, activation=act)\n"
+        "def f(activation='reul'):\n    activation = activation.lower()\n    return layers.Dense(4, activation=activation)\n"
+        "name = 'reul'\nlayers.Dense(4, activation=name.upper())\n"
+    )
+    assert codes(source) == []
+
+
+def test_unregistered_custom_function_fix_passes_the_object():
+    source = "import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation='mine')\n"
+    (diagnostic,) = lint(source)
+    assert diagnostic.code == "KL104"
+    assert diagnostic.fix.applicability == "unsafe" and diagnostic.fix.edits[0].content == "mine"

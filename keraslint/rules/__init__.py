@@ -31,9 +31,10 @@ class Finding:
     rule: Rule
     node: object  # what to report and replace: an ast node, or (node, name) for a name within it
     message: str
-    new_value: str | None = None  # what the string literal (or, for names, the identifier) should say
+    new_value: str | None = None  # the fixed content: of the string literal, or code when not ``literal``
     applicability: str = "safe"
     fix_message: str = ""
+    literal: bool = True  # new_value goes inside the literal's quotes; False: it replaces the node as code
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -85,4 +86,5 @@ class Context:
 
     target: object  # keraslint.catalog.Target
     catalog: object  # keraslint.catalog.Catalog
-    extra_activations: frozenset = frozenset()
+    extra_activations: frozenset = frozenset()  # configured and registered names
+    local_functions: frozenset = frozenset()  # functions defined or imported in the file

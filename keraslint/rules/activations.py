@@ -115,6 +115,49 @@ Unsafe: the suggested replacement is a different function and changes the model.
     invalid=('import keras\nkeras.layers.Dense(8, activation="gelu")\n',),
 ))
 
+UNREGISTERED_CUSTOM = register(Rule(
+    code="KL104",
+    name="unregistered-custom-activation",
+    summary="String naming a custom function that Keras does not know",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds `activation="custom_activation"` where `custom_activation` is a function defined or
+imported in the same file but never registered with Keras (`get_custom_objects()`,
+`@register_keras_serializable`, `custom_objects=`, `CustomObjectScope`, or `extra-activations`
+in the configuration) anywhere in the scanned project.
+
+## Why is this bad?
+Keras looks strings up in its own table and in registered custom objects only, so the layer
+fails with `Unknown activation function` when it is built or when the model is loaded.
+
+## Example
+```python
+def custom_activation(x):
+    return x * keras.ops.sigmoid(x)
+
+layers.Dense(64, activation="custom_activation")
+```
+
+Use instead:
+```python
+layers.Dense(64, activation=custom_activation)
+```
+or register the function (`@keras.saving.register_keras_serializable()`) so that saved models
+can name it.
+
+## Fix safety
+Unsafe: passing the function object works for building and training, but a model saved this
+way needs the function registered (or passed as `custom_objects`) to load again.
+''',
+    valid=(
+        'import keras\ndef mish(x):\n    return x\nkeras.utils.get_custom_objects().update({"mish": mish})\n'
+        'keras.layers.Dense(4, activation="mish")\n',
+        'import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation=mine)\n',
+    ),
+    invalid=('import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation="mine")\n',),
+))
+
 INVALID_VALUE = register(Rule(
     code="KL105",
     name="invalid-activation-value",
@@ -187,6 +230,16 @@ def check_literal(node: object, value: object, context: Context) -> Finding | No
         )
     if not value.strip():
         return Finding(INVALID_VALUE, node, "Empty activation name")
+    if value in context.local_functions:
+        registered_as = sorted(n for n in context.extra_activations if n.endswith(f">{value}"))
+        hint = f' (it is registered as "{registered_as[0]}")' if registered_as else ""
+        return Finding(
+            UNREGISTERED_CUSTOM, node,
+            f'"{value}" names a function of this file that Keras does not know by this name{hint}; '
+            f"Keras will raise Unknown activation function",
+            new_value=value, applicability="unsafe", literal=False,
+            fix_message=f"Pass the function object {value} instead of its name",
+        )
     case_fix = _case_fix(value, target)
     if case_fix:
         return Finding(
@@ -225,7 +278,7 @@ def _unknown(node, value: str, context: Context) -> Finding:
             UNKNOWN, node,
             f'"{value}" is a helper of keras.activations, not an activation; Keras finds it and then fails',
         )
-    hits = nearest(value, context.target.function_names)
+    hits = nearest(value, context.target.function_names + sorted(context.extra_activations))
     if not hits:
         return Finding(UNKNOWN, node, f'Unknown Keras activation "{value}"')
     quoted = " or ".join(f'"{name}"' for name, _ in hits)

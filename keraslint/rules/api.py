@@ -101,7 +101,7 @@ def check_attribute(node: object, name: str, context: Context) -> Finding | None
         return Finding(ATTRIBUTE_UNAVAILABLE, node, message)
     return Finding(
         ATTRIBUTE_UNAVAILABLE, node, f"{message}; did you mean {best!r}?", new_value=best,
-        applicability=applicability, fix_message=fix_message,
+        applicability=applicability, fix_message=fix_message, literal=False,
     )
 
 
@@ -121,7 +121,7 @@ def check_keywords(owner: str, is_layer: bool, keywords: list[tuple[str, object]
         if new and all(_takes(r, owner, is_layer, new) for r in context.target.releases):
             findings.append(Finding(
                 KEYWORD_UNAVAILABLE, node, f"{message}; use {new!r}", new_value=new,
-                fix_message=f"Rename {keyword!r} to {new!r}",
+                fix_message=f"Rename {keyword!r} to {new!r}", literal=False,
             ))
         else:
             findings.append(Finding(KEYWORD_UNAVAILABLE, node, message))
