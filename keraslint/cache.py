@@ -106,7 +106,7 @@ def _diagnostic(raw: dict) -> Diagnostic:
     return Diagnostic(
         code=str(raw["code"]), message=str(raw["message"]), filename=str(raw["filename"]),
         location=_position(raw["location"]), end_location=_position(raw["end_location"]),
-        fix=fix, cell=cell,
+        fix=fix, cell=cell, config_path=None if raw.get("config_path") is None else str(raw["config_path"]),
     )
 
 

@@ -56,11 +56,12 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache (default .keraslint_cache).")
 @click.option("--no-respect-gitignore", is_flag=True, help="Check files matched by .gitignore too.")
+@click.option("--model-json", is_flag=True, default=None, help="Also check *.json files found in directories as model configs.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores on large scans).")
 def check(paths, keras_version, select, ignore, extend_select, exclude, extend_exclude, fix, unsafe_fixes, diff,
           output_format, output_file, statistics, exit_zero, quiet, verbose, stdin_filename, config_path,
-          no_cache, cache_dir, no_respect_gitignore, jobs) -> None:
-    """Check Python files and notebooks under PATHS (default: the current directory)."""
+          no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
+    """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
     from keraslint.runner import Job, check_bytes, project_registrations, run
@@ -76,7 +77,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
             select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
             exclude=tuple(exclude) or None, extend_exclude=tuple(extend_exclude) or None,
             output_format=output_format, unsafe_fixes=unsafe_fixes,
-            respect_gitignore=False if no_respect_gitignore else None,
+            respect_gitignore=False if no_respect_gitignore else None, model_json=model_json,
         )
         target, tf_keras_target = choose_target(settings, start.absolute())
         enabled = select_codes(settings.select, settings.ignore, settings.extend_select)
@@ -108,7 +109,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
             sys.stdout.flush()
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
-        candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore)
+        candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore, settings.model_json)
         registered = project_registrations(candidates)
         if registered - job.extra_activations:
             job = replace(job, extra_activations=job.extra_activations | registered)

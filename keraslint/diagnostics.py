@@ -37,6 +37,15 @@ class Diagnostic:
     end_location: Position
     fix: Fix | None = None
     cell: int | None = None  # 1-based notebook cell, None for plain files
+    config_path: str | None = None  # where in a saved model's config, e.g. config.layers[3].config.activation
+
+    @property
+    def label(self) -> str:
+        """``path:row:col``; ``nb.ipynb:cell 3:row:col`` in a notebook; ``m.keras:config path`` in a model."""
+        if self.config_path:
+            return f"{self.filename}:{self.config_path}"
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.filename}:{cell}{self.location.row}:{self.location.column}"
 
     @property
     def is_file_error(self) -> bool:
@@ -44,7 +53,7 @@ class Diagnostic:
         return self.code in FILE_ERROR_CODES
 
     def sort_key(self):
-        return (self.filename, self.cell or 0, self.location, self.code, self.message)
+        return (self.filename, self.cell or 0, self.config_path or "", self.location, self.code, self.message)
 
 
-FILE_ERROR_CODES = {"KL001", "KL002", "KL003", "KL000"}
+FILE_ERROR_CODES = {"KL000", "KL001", "KL002", "KL003", "KL004"}

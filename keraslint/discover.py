@@ -16,7 +16,7 @@ DEFAULT_EXCLUDE = (
     "site-packages", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
     ".keraslint_cache", ".ipynb_checkpoints", ".eggs",
 )
-CHECKED_SUFFIXES = (".py", ".ipynb")
+CHECKED_SUFFIXES = (".py", ".ipynb", ".keras", ".h5", ".hdf5")
 
 
 @dataclass(frozen=True)
@@ -82,19 +82,22 @@ def _excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
 
 
-def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True) -> list[Candidate]:
-    """Files to check, sorted, each once."""
+def discover(
+    paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True, model_json: bool = False,
+) -> list[Candidate]:
+    """Files to check, sorted, each once. JSON model configs are found in directories only when asked."""
+    suffixes = CHECKED_SUFFIXES + ((".json",) if model_json else ())
     found: dict[Path, Candidate] = {}
     for given in paths:
         if given.is_dir() and not given.is_symlink():
-            for candidate in _walk(given, exclude, respect_gitignore):
+            for candidate in _walk(given, exclude, respect_gitignore, suffixes):
                 found.setdefault(candidate.path, candidate)
         else:
             found[given] = Candidate(given, explicit=True)
     return sorted(found.values(), key=lambda c: str(c.path))
 
 
-def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool):
+def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixes: tuple[str, ...]):
     real_root = root.resolve()
     ignores: list[_GitIgnore] = []
     if respect_gitignore:
@@ -120,7 +123,7 @@ def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool):
                 continue
             if is_dir:
                 stack.append((path, local))
-            elif entry.name.endswith(CHECKED_SUFFIXES):
+            elif entry.name.endswith(suffixes):
                 if entry.is_symlink() and not _inside(path, real_root):
                     continue
                 yield Candidate(path, explicit=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
+from keraslint.models import MODEL_SUFFIXES, check_model
 from keraslint.prefilter import may_have_findings, parse
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex
@@ -163,6 +164,9 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
 
 def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
     """Check (and in fix/diff mode, compute fixes for) one file's content; writes nothing."""
+    if shown.endswith(MODEL_SUFFIXES + (".json",)):
+        found = check_model(data, shown, job.context_for(False))
+        return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
     if shown.endswith(".ipynb"):
         return _check_notebook(shown, data, job)
     return _check_python(shown, data, job)

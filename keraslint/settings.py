@@ -33,6 +33,7 @@ KNOWN_KEYS = {
     "extend-exclude": list,
     "extra-activations": list,
     "respect-gitignore": bool,
+    "model-json": bool,
     "output-format": str,
     "cache-dir": str,
     "unsafe-fixes": bool,
@@ -58,6 +59,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     extra_activations: frozenset[str] = frozenset()
     respect_gitignore: bool = True
+    model_json: bool = False
     output_format: str = "full"
     cache_dir: str | None = None
     unsafe_fixes: bool = False

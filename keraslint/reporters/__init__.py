@@ -14,8 +14,3 @@ FORMATS = {
 }
 HUMAN_FORMATS = {"full", "concise"}
 
-
-def location_label(diagnostic) -> str:
-    """``path:row:col`` or, in a notebook, ``nb.ipynb:cell 3:row:col``."""
-    cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
-    return f"{diagnostic.filename}:{cell}{diagnostic.location.row}:{diagnostic.location.column}"

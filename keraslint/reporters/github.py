@@ -15,7 +15,6 @@ def _escape_property(text: str) -> str:
 def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
     lines = []
     for d in diagnostics:
-        cell = f"cell {d.cell}:" if d.cell is not None else ""
         properties = ",".join([
             f"title={_escape_property(f'keraslint ({d.code})')}",
             f"file={_escape_property(d.filename)}",
@@ -24,6 +23,6 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             f"endLine={d.end_location.row}",
             f"endColumn={d.end_location.column}",
         ])
-        message = f"{d.filename}:{cell}{d.location.row}:{d.location.column}: {d.code} {d.message}"
+        message = f"{d.label}: {d.code} {d.message}"
         lines.append(f"::error {properties}::{_escape_data(message)}\n")
     return "".join(lines)

@@ -15,7 +15,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
         group = list(group)
         out.append(f'  <testsuite name={quoteattr(filename)} tests="{len(group)}" disabled="0" errors="0" failures="{len(group)}" package="org.keraslint">')
         for d in group:
-            cell = f"cell {d.cell}, " if d.cell is not None else ""
+            cell = f"cell {d.cell}, " if d.cell is not None else f"{d.config_path}, " if d.config_path else ""
             out.append(f'    <testcase name="org.keraslint.{d.code}" classname={quoteattr(filename)} line="{d.location.row}" column="{d.location.column}">')
             text = f"{cell}line {d.location.row}, col {d.location.column}, {d.message}"
             out.append(f"      <failure message={quoteattr(d.message)}>{escape(text)}</failure>")

@@ -24,6 +24,7 @@ def as_dict(diagnostic: Diagnostic) -> dict:
     return {
         "cell": diagnostic.cell,
         "code": diagnostic.code,
+        "config_path": diagnostic.config_path,
         "end_location": _position(diagnostic.end_location),
         "filename": diagnostic.filename,
         "fix": fix,

@@ -9,7 +9,7 @@ from keraslint.diagnostics import Diagnostic
 from keraslint.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVELS = {"KL000": "error", "KL001": "error", "KL002": "error", "KL003": "error"}
+LEVELS = {"KL501": "warning"}
 
 
 def _region(start, end) -> dict:
@@ -39,6 +39,8 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
         }
         if d.cell is not None:
             result["properties"] = {"cell": d.cell}
+        if d.config_path:
+            result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": d.config_path, "kind": "member"}]
         if d.fix is not None:
             result["fixes"] = [{
                 "description": {"text": f"{d.fix.message} ({d.fix.applicability})"},

@@ -7,10 +7,8 @@ from keraslint.diagnostics import Diagnostic
 
 
 def _header(diagnostic: Diagnostic, color: bool) -> str:
-    from keraslint.reporters import location_label
-
     marker = " [*]" if diagnostic.fix is not None and diagnostic.fix.applicability == "safe" else ""
-    location = click.style(location_label(diagnostic), bold=True) if color else location_label(diagnostic)
+    location = click.style(diagnostic.label, bold=True) if color else diagnostic.label
     code = click.style(diagnostic.code, fg="red", bold=True) if color else diagnostic.code
     return f"{location}: {code} {diagnostic.message}{marker}"
 

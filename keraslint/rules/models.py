@@ -1,0 +1,61 @@
+"""Saved models and configs (``.keras``, ``.h5``, JSON): what loading them will need."""
+from __future__ import annotations
+
+from keraslint.rules import Rule, register
+
+UNREADABLE_MODEL = register(Rule(
+    code="KL004",
+    name="unreadable-model-file",
+    summary="Model file or config could not be read",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a `.keras`, `.h5`/`.hdf5` or JSON model file whose configuration could not be read: a
+corrupt or truncated archive, a config larger than 64 MiB (zip bombs are not decompressed),
+malformed JSON, an HDF5 file without `model_config` (weights only), or `h5py` missing (install
+`keraslint[h5]`). Its activations were not checked.
+''',
+))
+
+CUSTOM_OBJECT = register(Rule(
+    code="KL501",
+    name="saved-custom-activation",
+    summary="Saved model names a custom activation that loading must provide",
+    fixable="never",
+    explanation='''
+## What it does
+Lists activations in a saved model's configuration that are not Keras built-ins of the target
+(`"custom_activation"`, `"Addons>mish"`, registered `"package>name"` objects), with the config
+path where each occurs, and says whether the scanned project registers it.
+
+## Why is this bad?
+`load_model` raises `Unknown activation function` unless the loading code passes the function in
+`custom_objects=` or registers it before loading.
+
+## Example
+`model.keras:config.layers[1].config.activation: KL501 Custom activation "custom_activation" ...`
+
+## Fix
+Pass `custom_objects={"custom_activation": custom_activation}` to `load_model`, or decorate the
+function with `@keras.saving.register_keras_serializable()` in a module the loader imports.
+''',
+))
+
+NEWER_SAVE = register(Rule(
+    code="KL502",
+    name="model-saved-by-newer-keras",
+    summary="Model saved by a newer major Keras than the target",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a model whose metadata says it was saved by a newer major version of Keras (for example
+Keras 3) than the release it will be loaded with (for example Keras 2.15), and names the
+config paths that will fail.
+
+## Why is this bad?
+Keras 2 cannot read the Keras 3 format, and identifiers added later are unknown to it.
+
+## Fix
+Load with the Keras that saved the model, or re-export the model in a format the target reads.
+''',
+))

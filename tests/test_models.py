@@ -1,0 +1,151 @@
+"""Saved models and configs: .keras zips, .h5 files and JSON, checked against the target."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import h5py
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_job
+from keraslint.cli import main
+from keraslint.models import MAX_CONFIG_BYTES
+from keraslint.runner import check_bytes
+
+
+def dense(name, activation, **extra):
+    return {"module": "keras.layers", "class_name": "Dense", "config": {"name": name, "units": 4, "activation": activation, **extra}}
+
+
+def keras3_activation(name, registered=None, module="keras.activations"):
+    return {"module": module, "class_name": "function", "config": name, "registered_name": registered or name}
+
+
+def sequential(*layers):
+    return {"module": "keras", "class_name": "Sequential", "config": {"name": "seq", "layers": list(layers)}}
+
+
+def keras_zip(config, keras_version="3.6.0", extra_members=None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": keras_version, "date_saved": "2024-01-01"}))
+        archive.writestr("model.weights.h5", b"\x00" * 16)
+        for name, data in (extra_members or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def h5_file(config, keras_version="2.15.0") -> bytes:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        handle.attrs["model_config"] = json.dumps(config)
+        handle.attrs["keras_version"] = keras_version
+        handle.attrs["backend"] = "tensorflow"
+    return buffer.getvalue()
+
+
+def found(data, name, spec="3.15", **job):
+    return [(d.code, d.config_path) for d in check_bytes(data, name, make_job(spec, **job)).diagnostics]
+
+
+def test_gelu_model_against_keras_23():
+    config = sequential(dense("a", "relu"), dense("b", "gelu"))
+    data = h5_file(config, keras_version="2.15.0")
+    assert found(data, "model.h5", "2.15") == []
+    result = check_bytes(data, "model.h5", make_job("2.3")).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [("KL103", "config.layers[1].config.activation")]
+    assert "saved by Keras 2.15.0" in result[0].message
+
+
+def test_keras3_zip_with_dict_activations_and_wrappers():
+    inner = {"module": "keras.layers", "class_name": "LSTM",
+             "config": {"activation": "tanh", "recurrent_activation": keras3_activation("sigmoid")}}
+    wrapped = {"module": "keras.layers", "class_name": "Bidirectional", "config": {"layer": inner}}
+    distributed = {"module": "keras.layers", "class_name": "TimeDistributed", "config": {"layer": dense("t", keras3_activation("reul"))}}
+    nested = sequential(dense("n", "Softmax"))
+    config = sequential(wrapped, distributed, nested)
+    assert found(keras_zip(config), "model.keras") == [
+        ("KL101", "config.layers[1].config.layer.config.activation"),
+        ("KL102", "config.layers[2].config.layers[0].config.activation"),
+    ]
+
+
+def test_unregistered_custom_activation_is_listed():
+    config = sequential(dense("a", keras3_activation("custom_activation", module=None)), dense("b", keras3_activation("mish", "Addons>mish", module="addons")))
+    result = check_bytes(keras_zip(config), "model.keras", make_job()).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [
+        ("KL501", "config.layers[0].config.activation"), ("KL501", "config.layers[1].config.activation"),
+    ]
+    assert "custom_objects={'custom_activation': fn}" in result[0].message
+    registered = check_bytes(keras_zip(config), "model.keras", make_job(extra_activations=frozenset({"Addons>mish"})))
+    assert "the scanned project registers it" in registered.diagnostics[1].message
+
+
+def test_keras3_model_loaded_by_keras2_is_reported():
+    config = sequential(dense("a", "hard_swish"))
+    codes = found(keras_zip(config, keras_version="3.6.0"), "model.keras", "2.15")
+    assert codes == [("KL103", "config.layers[0].config.activation"), ("KL502", None)]
+
+
+def test_json_config_from_to_json(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(sequential(dense("a", "sigmod"))))
+    (tmp_path / "other.json").write_text('{"not": "a model"}')
+    runner = CliRunner()
+    explicit = runner.invoke(main, ["check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(path)])
+    assert f"{path}:config.layers[0].config.activation: KL101" in explicit.stdout
+    scan = runner.invoke(main, ["check", "--no-cache", "--output-format", "concise", str(tmp_path)])
+    assert scan.exit_code == 0  # JSON is opt-in while scanning directories
+    opted = runner.invoke(main, ["check", "--no-cache", "--model-json", "--output-format", "concise", str(tmp_path)])
+    assert "KL101" in opted.stdout and "other.json:1:1: KL004 Not a Keras model or layer config" in opted.stdout
+
+
+def test_sarif_names_the_config_path(tmp_path):
+    (tmp_path / "model.keras").write_bytes(keras_zip(sequential(dense("a", "reul"))))
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", str(tmp_path)])
+    location = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "config.layers[0].config.activation"
+
+
+@pytest.mark.parametrize("data,name,message", [
+    (b"PK\x03\x04 truncated", "m.keras", "Corrupt .keras archive"),
+    (keras_zip(sequential())[:200], "m.keras", "Corrupt .keras archive"),
+    (b"\x89HDF\r\n\x1a\n" + b"\x00" * 50, "m.h5", "Corrupt or truncated HDF5"),
+    (b"{ nope", "m.json", "Malformed JSON config"),
+])
+def test_corrupt_files_are_one_diagnostic(data, name, message):
+    (diagnostic,) = check_bytes(data, name, make_job()).diagnostics
+    assert diagnostic.code == "KL004" and message in diagnostic.message
+
+
+def test_hdf5_without_config_is_weights_only():
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        handle.create_dataset("w", data=[1, 2, 3])
+    (diagnostic,) = check_bytes(buffer.getvalue(), "w.h5", make_job()).diagnostics
+    assert "no model_config" in diagnostic.message
+
+
+def test_zip_bomb_is_not_decompressed():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", b" " * (MAX_CONFIG_BYTES + 10))
+    assert len(buffer.getvalue()) < 1_000_000
+    (diagnostic,) = check_bytes(buffer.getvalue(), "bomb.keras", make_job()).diagnostics
+    assert diagnostic.code == "KL004" and "refusing" in diagnostic.message
+
+
+def test_lambda_layers_are_never_deserialized(monkeypatch):
+    import marshal
+    import pickle
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("model files must never be unpickled or unmarshalled")
+
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(marshal, "loads", forbidden)
+    lambda_layer = {"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAA"}}}}
+    assert found(keras_zip(sequential(lambda_layer, dense("a", "relu"))), "m.keras") == []
