@@ -10,7 +10,6 @@ import fnmatch
 import os
 import re
 import stat
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -105,6 +104,8 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     workers = workers or os.cpu_count() or 1
     paths = [path for path, _ in todo]
     if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and job.mode == "check":
+        from concurrent.futures import ProcessPoolExecutor
+
         chunk = max(8, len(paths) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers) as pool:
             fresh = list(_with_progress(pool.map(check_file, paths, [job] * len(paths), chunksize=chunk), progress))

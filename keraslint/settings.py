@@ -11,8 +11,6 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from keraslint import catalog as catalog_module
@@ -41,6 +39,7 @@ KNOWN_KEYS = {
 KERAS_DISTRIBUTIONS = {"keras": "keras", "tf-keras": "tf-keras", "tf_keras": "tf-keras"}
 TENSORFLOW_DISTRIBUTIONS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tf-nightly"}
 LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
+_KERAS_REQUIREMENT = re.compile(r"\s*(keras|tf[-_]keras|tensorflow([-_](cpu|gpu|macos))?|tf-nightly)\s*([^\w.-]|$)", re.IGNORECASE)
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile", "environment.yml", "setup.py") + LOCK_FILES
 
 
@@ -253,6 +252,12 @@ def read_project_requirements(root: Path) -> Requirements:
 
 def _collect(source: str, lines, pinned: bool = False) -> Requirements:
     """Combine requirement strings (PEP 508) into one Requirements."""
+    lines = [line for line in lines if _KERAS_REQUIREMENT.match(line)]
+    if not lines:
+        return Requirements(source, pinned=pinned)
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+
     specs: dict[str, SpecifierSet] = {}
     for line in lines:
         try:
@@ -375,10 +380,13 @@ def _from_environment(paths: list[Path]) -> Requirements:
 
 
 def installed_keras_version() -> str | None:
-    """The installed ``keras`` distribution's version, from its metadata (keras is not imported)."""
-    from importlib import metadata
+    """The installed ``keras`` distribution's version, from its ``.dist-info`` folder name.
 
-    try:
-        return metadata.version("keras")
-    except metadata.PackageNotFoundError:
-        return None
+    Neither keras nor importlib.metadata is imported: a glob over ``sys.path`` is enough.
+    """
+    for entry in sys.path:
+        for info in sorted(Path(entry or ".").glob("keras-*.dist-info")):
+            version = info.name[len("keras-"): -len(".dist-info")]
+            if version[:1].isdigit():
+                return version
+    return None

@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -120,6 +119,8 @@ class Catalog:
             if len(parts) >= 3:
                 return [r for r in prefix if r.version == wanted]
             return prefix[-1:]
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             specifier = SpecifierSet(spec)
         except InvalidSpecifier as error:

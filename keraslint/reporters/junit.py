@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from itertools import groupby
-from xml.sax.saxutils import quoteattr, escape
+from html import escape
 
 from keraslint.diagnostics import Diagnostic
+
+
+def quoteattr(text: str) -> str:
+    return f'"{escape(text, quote=True)}"'
 
 
 def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
@@ -18,7 +22,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             cell = f"cell {d.cell}, " if d.cell is not None else f"{d.config_path}, " if d.config_path else ""
             out.append(f'    <testcase name="org.keraslint.{d.code}" classname={quoteattr(filename)} line="{d.location.row}" column="{d.location.column}">')
             text = f"{cell}line {d.location.row}, col {d.location.column}, {d.message}"
-            out.append(f"      <failure message={quoteattr(d.message)}>{escape(text)}</failure>")
+            out.append(f"      <failure message={quoteattr(d.message)}>{escape(text, quote=False)}</failure>")
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")

@@ -1,9 +1,6 @@
 """Activation identifiers passed as strings: unknown, wrongly cased, unavailable, invalid."""
 from __future__ import annotations
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from keraslint.rules import Context, Finding, Rule, register
 
 UNKNOWN = register(Rule(
@@ -198,6 +195,9 @@ MAX_DISTANCE = 2
 
 def nearest(name: str, candidates: list[str]) -> list[tuple[str, int]]:
     """Up to three candidates within a small edit distance (a transposition counts once), nearest first."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     cutoff = min(MAX_DISTANCE, max(1, len(name) // 3))
     hits = process.extract(name.lower(), candidates, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
     return sorted(((hit[0], hit[1]) for hit in hits), key=lambda hit: (hit[1], hit[0]))[:3]
