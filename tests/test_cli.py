@@ -47,6 +47,12 @@ def test_output_format_snapshot(fmt, tmp_path):
     if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
         snapshot.write_text(result.stdout, encoding="utf-8")
     assert result.stdout == snapshot.read_text(encoding="utf-8")
+    if fmt == "junit":
+        import xml.etree.ElementTree as ElementTree
+
+        suites = ElementTree.fromstring(result.stdout)
+        assert suites.attrib["failures"] == "10"
+        assert suites.find("testsuite/testcase/failure").attrib["message"].startswith('Unknown Keras activation "reul"')
 
 
 @pytest.mark.skipif(not SARIF_SCHEMA.exists(), reason="../shared/schemas is not beside the repository")
