@@ -53,13 +53,13 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             continue
         keras_calls.append(call)
         role = CallRole(path, names)
-        for value in activation_values(call, role):
+        for value in activation_values(call, role, context.target):
             activation(value, call)
         if role.keyword_owner:
             owner, is_layer = role.keyword_owner
             named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
             findings += check_keywords(owner, is_layer, named, context)
-    _keyword_defaults(index, resolver, names, judge)
+    _keyword_defaults(index, resolver, names, context.target, judge)
     for attribute in index.attributes:
         if is_activations_attribute(resolver.keras(dotted_name(attribute))):
             finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
@@ -75,7 +75,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
     return findings
 
 
-def activation_values(call: ast.Call, role: CallRole) -> list[ast.AST]:
+def activation_values(call: ast.Call, role: CallRole, target) -> list[ast.AST]:
     """Argument values of a Keras call that Keras resolves as activations."""
     values = []
     for keyword in call.keywords:
@@ -88,6 +88,11 @@ def activation_values(call: ast.Call, role: CallRole) -> list[ast.AST]:
     positional = [a for a in call.args if not isinstance(a, ast.Starred)]
     if positional and role.positional_activation:
         values.append(positional[0])
+    elif role.layer:  # ``Dense(64, "relu")``: where the target's signature takes it positionally
+        index = target.positional_index(role.layer)
+        before = call.args[: (index or 0) + 1]
+        if index and len(call.args) > index and not any(isinstance(a, ast.Starred) for a in before):
+            values.append(call.args[index])
     return values
 
 
@@ -98,7 +103,7 @@ def _single_string_constant(index: ModuleIndex, value: ast.AST) -> ast.Constant 
     return None
 
 
-def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, judge) -> None:
+def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, judge) -> None:
     """``def block(x, activation="reul"): ... Dense(8, activation=activation)``: judge the default.
 
     Only a straight flow counts: every use of the parameter in the function is an activation
@@ -109,22 +114,22 @@ def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, judge) -> N
         defaults = _string_defaults(function)
         if not defaults:
             continue
-        uses: dict[str, int] = {}
-        for node in ast.walk(function):
-            if isinstance(node, ast.Name) and node.id in defaults:
-                uses[node.id] = uses.get(node.id, 0) + (1 if isinstance(node.ctx, ast.Load) else 10**6)
+        first, last = function.lineno, function.end_lineno
+
+        def inside(node) -> bool:
+            return first <= node.lineno <= last
+
         straight: dict[str, list[ast.Call]] = {}
-        for node in ast.walk(function):
-            if not isinstance(node, ast.Call):
-                continue
-            path = resolver.keras(dotted_name(node.func))
+        for call in filter(inside, index.calls):
+            path = resolver.keras(dotted_name(call.func))
             if path is None:
                 continue
-            for value in activation_values(node, CallRole(path, names)):
+            for value in activation_values(call, CallRole(path, names), target):
                 if isinstance(value, ast.Name) and value.id in defaults:
-                    straight.setdefault(value.id, []).append(node)
+                    straight.setdefault(value.id, []).append(call)
         for parameter, calls in straight.items():
-            if uses.get(parameter) == len(calls):
+            uses = [n for n in index.names[parameter] if inside(n)]
+            if len(uses) == len(calls) and all(isinstance(n.ctx, ast.Load) for n in uses):
                 where = f" (default of {parameter!r} in {function.name}(), passed to Keras on line {calls[0].lineno})"
                 judge(defaults[parameter], where)
 

@@ -75,11 +75,17 @@ def _translate_glob(glob: str) -> str:
 
 def _excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
     name = path.name
+    if name in patterns:  # the common case: a plain directory or file name
+        return True
     try:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns if _is_glob(p) or "/" in p)
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
 
 
 def discover(

@@ -1,8 +1,9 @@
 """The cheap first look: skip files that cannot produce a finding, and parse the rest safely.
 
 A file that never says ``keras`` and an activation-related word (``activation``,
-``Activation``, ``activations`` or an activation layer class name) has no finding: every site
-the rules look at contains one of these words. Tests check that skipping gives exactly the
+``Activation``, ``activations``, an activation layer class name, or a layer class that takes
+its activation positionally, such as ``Dense``) has no finding: every site the rules look at
+contains one of these words. Tests check that skipping gives exactly the
 findings of parsing every file.
 """
 from __future__ import annotations
@@ -22,8 +23,10 @@ def layer_names() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def needles() -> tuple[str, ...]:
-    """Words every file with a possible finding contains besides ``keras``."""
-    return ("ctivation", *sorted(layer_names()))
+    """Words every file with a possible finding contains besides ``keras``: an activation word,
+    an activation layer class, or a layer that takes its activation positionally."""
+    positional = set().union(*(r.positional_activation for r in load_catalog().releases))
+    return ("ctivation", *sorted(layer_names() | positional))
 
 
 def may_have_findings(text: str) -> bool:

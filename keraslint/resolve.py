@@ -69,6 +69,10 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+# Singleton nodes (Load, Store, Add, ...) that never hold anything a rule looks at.
+_LEAF_TOKENS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
 class ModuleIndex:
     """One walk over a module: what names are bound to, and the nodes rules look at."""
 
@@ -86,6 +90,7 @@ class ModuleIndex:
         self.subscript_assigns: list[ast.Assign] = []
         self.lambdas: set[str] = set()  # NAME = lambda ...
         self.binding_counts: dict[str, int] = defaultdict(int)  # how often each name is bound
+        self.names: dict[str, list[ast.Name]] = defaultdict(list)  # every Name node, by identifier
         handlers = {
             ast.Call: self.calls.append,
             ast.Attribute: self.attributes.append,
@@ -103,10 +108,25 @@ class ModuleIndex:
             ast.withitem: lambda node: node.optional_vars is not None and self._define_all(node.optional_vars),
             ast.ExceptHandler: lambda node: node.name and self._define(node.name),
         }
-        for node in ast.walk(tree):
-            handler = handlers.get(type(node))
+        names = self.names
+        stack = [tree]
+        while stack:  # a pre-order walk in source order, cheaper than ast.walk's generators
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Name:
+                names[node.id].append(node)
+                continue
+            handler = handlers.get(kind)
             if handler is not None:
                 handler(node)
+            children = []
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    children.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TOKENS):
+                    children.append(value)
+            stack.extend(reversed(children))
 
     def _define(self, name: str) -> None:
         self.defined.add(name)
@@ -222,6 +242,7 @@ class CallRole:
 
     def __init__(self, path: str, layer_names: frozenset[str]):
         self.owner = path.rpartition(".")[2]
+        self.layer = self.owner if path.startswith("layers.") else None
         self.positional_activation = self.owner == "Activation" or path in ACTIVATION_GETTERS
         if path.startswith("activations.") and path.count(".") == 1:
             self.keyword_owner = (self.owner, False)

@@ -103,3 +103,13 @@ def test_range_is_intersection_of_its_releases(bounds):
     target = CATALOG.target(f">={low},<={high}", "t")
     assert target.strings == frozenset.intersection(*(r.strings for r in target.releases))
     assert str(target.releases[0].version) == low and str(target.releases[-1].version) == high
+
+
+def test_positional_activation_indices_per_era():
+    (legacy,) = CATALOG.target("2.2.4", "t").releases
+    (keras2,) = CATALOG.target("2.15", "t").releases
+    (keras3,) = CATALOG.target("3.6", "t").releases
+    assert "Dense" not in legacy.positional_activation  # legacy interface: only ``units`` positional
+    assert keras2.positional_activation["Dense"] == keras3.positional_activation["Dense"] == 1
+    assert keras3.positional_activation["Conv2D"] == 7
+    assert CATALOG.target(">=2.12,<3", "t").positional_index("Dense") == 1

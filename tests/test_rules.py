@@ -154,3 +154,11 @@ def test_unregistered_custom_function_fix_passes_the_object():
     (diagnostic,) = lint(source)
     assert diagnostic.code == "KL104"
     assert diagnostic.fix.applicability == "unsafe" and diagnostic.fix.edits[0].content == "mine"
+
+
+def test_positional_activation_follows_the_targets_signature():
+    source = "from keras import layers\nlayers.Dense(64, 'reul')\n"
+    assert codes(source, "3.6") == ["KL101"]
+    assert codes(source, "2.6") == ["KL101"]
+    # Keras 2.0-2.2 accepted only ``units`` positionally (legacy interface): not an activation there
+    assert codes(source, "2.2.4") == []

@@ -121,10 +121,12 @@ def newest_linux_wheel(index: dict, minor: str) -> dict:
 
 
 def _tensorflow_member(name: str) -> bool:
-    """The activation modules of tf.keras (``tensorflow_core/`` in TF 2.0-2.1, else ``tensorflow/``)."""
-    return name.split("/", 1)[-1].startswith("python/keras/") and (
-        name.endswith("/activations.py") or "advanced_activations" in name
-    ) and "/tests/" not in name and not name.endswith("_test.py")
+    """tf.keras's activations and layer modules (``tensorflow_core/`` in TF 2.0-2.1, else ``tensorflow/``)."""
+    inner = name.split("/", 1)[-1]
+    wanted = inner == "python/keras/activations.py" or (
+        inner.startswith("python/keras/layers/") and name.endswith(".py")
+    )
+    return wanted and "/tests/" not in name and not name.endswith("_test.py")
 
 
 class _RangeReader(io.RawIOBase):
@@ -181,6 +183,7 @@ def describe_release(distribution: str, version: str, sources: dict[str, str]) -
     entry = {"distribution": distribution, "version": version, "source": module_path}
     layers = layer_classes(package, sources)
     entry["layers"] = layers
+    entry["positional_activation"] = positional_activations(package, sources)
     if _delegates_to_tensorflow(module):
         entry["delegates_to"] = "tensorflow"
         return entry
@@ -306,13 +309,66 @@ def layer_classes(package: str, sources: dict[str, str]) -> dict[str, list[str] 
     return classes
 
 
+LAYER_ROOTS = ("{pkg}/layers/", "{pkg}/src/layers/", "tensorflow/python/keras/layers/")
+
+
+def positional_activations(package: str, sources: dict[str, str]) -> dict[str, int]:
+    """Layer classes whose ``activation`` can be passed positionally, with its index (after self).
+
+    Keras 2.0-2.2 wrap many constructors in ``legacy.interfaces`` decorators that accept only
+    the first positional arguments (``Dense(64, "relu")`` raises TypeError there): those limits
+    are honoured, so such layers are absent. A class name defined with different indices in
+    different modules is left out.
+    """
+    limits = _legacy_positional_limits(sources.get(f"{package}/legacy/interfaces.py", ""))
+    roots = tuple(root.format(pkg=package) for root in LAYER_ROOTS)
+    found: dict[str, set[int]] = {}
+    for path in sorted(sources):
+        if not path.startswith(roots) or "/tests/" in path or path.endswith("_test.py"):
+            continue
+        try:
+            tree = ast.parse(sources[path])
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef) or node.name.startswith("_"):
+                continue
+            init = next((b for b in node.body if isinstance(b, ast.FunctionDef) and b.name == "__init__"), None)
+            if init is None:
+                continue
+            positional = [a.arg for a in init.args.posonlyargs + init.args.args][1:]
+            if "activation" not in positional:
+                continue
+            index = positional.index("activation")
+            limit = min(
+                (limits[d.attr] for d in init.decorator_list if isinstance(d, ast.Attribute) and d.attr in limits),
+                default=len(positional),
+            )
+            if index < limit:
+                found.setdefault(node.name, set()).add(index)
+    return {name: indices.pop() for name, indices in sorted(found.items()) if len(indices) == 1}
+
+
+def _legacy_positional_limits(text: str) -> dict[str, int]:
+    """``legacy_dense_support = generate_legacy_interface(allowed_positional_args=["units"])`` -> 1."""
+    if not text:
+        return {}
+    limits = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.targets[0], ast.Name):
+            for keyword in node.value.keywords:
+                if keyword.arg == "allowed_positional_args" and isinstance(keyword.value, (ast.List, ast.Tuple)):
+                    limits[node.targets[0].id] = len(keyword.value.elts)
+    return limits
+
+
 def resolve_delegations(entries: list[dict]) -> None:
     """Keras 2.4.x runs on the tf.keras of its minimum TensorFlow (2.2): copy that table."""
     tensorflow = {e["version"][:3]: e for e in entries if e["distribution"] == "tensorflow"}
     for entry in entries:
         if entry.pop("delegates_to", None):
             base = tensorflow["2.2"]
-            entry.update({k: base[k] for k in ("functions", "strings", "quirks")})
+            entry.update({k: base[k] for k in ("functions", "strings", "quirks", "positional_activation")})
             entry["via"] = f"tensorflow {base['version']}"
 
 

@@ -27,6 +27,7 @@ class Release:
     functions: dict  # name -> list of keyword names, or None when unknown
     layers: dict  # class name -> {"keywords": [...], "deprecated": [...]}
     quirks: frozenset[str]
+    positional_activation: dict  # layer class -> index of ``activation`` among positional arguments
 
     @property
     def shown_version(self) -> str:
@@ -71,6 +72,11 @@ class Target:
         """Activation functions available in every targeted release (suggestion candidates)."""
         common = set.intersection(*(set(r.functions) for r in self.releases))
         return sorted(common & self.strings)
+
+    def positional_index(self, layer: str) -> int | None:
+        """Where ``layer`` takes ``activation`` positionally, when every targeted release agrees."""
+        indices = {r.positional_activation.get(layer) for r in self.releases}
+        return indices.pop() if len(indices) == 1 else None
 
     def rejecting(self, name: str) -> list[Release]:
         return [r for r in self.releases if name not in r.strings]
@@ -174,6 +180,7 @@ def load() -> Catalog:
                 functions=entry["functions"],
                 layers=entry["layers"],
                 quirks=frozenset(entry["quirks"]),
+                positional_activation=entry["positional_activation"],
             )
         )
     order = {"keras": 0, "tf-keras": 1, "tensorflow": 2}
