@@ -29,6 +29,7 @@ def fingerprint(job) -> str:
         __version__, FORMAT, load_catalog().digest,
         [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],
         sorted(job.enabled), sorted(job.extra_activations), job.per_file_ignores,
+        sorted((module, sorted(names.items())) for module, names in job.project_exports.items()),
     )
     return hashlib.sha256(json.dumps(settings, default=str).encode()).hexdigest()[:24]
 

@@ -154,6 +154,8 @@ def check_text(
     filename: str,
     context_for: Callable[[bool], Context],
     enabled: set[str] | None = None,
+    package: str | None = None,
+    project_exports: dict | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for one source text. ``context_for(uses_tf_keras)`` picks the target."""
     tree = parse(text)
@@ -162,7 +164,7 @@ def check_text(
         return [_file_error(SYNTAX_ERROR.code, f"SyntaxError: {message}", filename, line, column)]
     try:
         index = ModuleIndex(tree)
-        resolver = Resolver(index)
+        resolver = Resolver(index, package, project_exports)
         context = context_for(resolver.imports_tf_keras)
         context = replace(
             context, extra_activations=context.extra_activations | registered_names(index),

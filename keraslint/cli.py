@@ -64,7 +64,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
-    from keraslint.runner import Job, check_bytes, project_registrations, run
+    from keraslint.runner import Job, check_bytes, project_facts, run
 
     paths = list(paths) or [Path(".")]
     reading_stdin = paths == [Path("-")]
@@ -90,8 +90,8 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
 
     mode = "diff" if diff else "fix" if fix else "check"
     job = Job(
-        target, tf_keras_target, frozenset(enabled), settings.extra_activations, settings.per_file_ignores,
-        mode, settings.unsafe_fixes,
+        target, tf_keras_target, frozenset(enabled), extra_activations=settings.extra_activations,
+        per_file_ignores=settings.per_file_ignores, mode=mode, unsafe_fixes=settings.unsafe_fixes,
     )
     cache = None
     if mode == "check" and not (no_cache or reading_stdin):
@@ -110,9 +110,9 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
         candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore, settings.model_json)
-        registered = project_registrations(candidates)
-        if registered - job.extra_activations:
-            job = replace(job, extra_activations=job.extra_activations | registered)
+        facts = project_facts(candidates)
+        if facts.registered - job.extra_activations or facts.exports:
+            job = replace(job, extra_activations=job.extra_activations | facts.registered, project_exports=facts.exports)
             if cache is not None:
                 cache = ResultCache(cache.directory, job)
         results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)

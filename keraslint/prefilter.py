@@ -29,8 +29,11 @@ def needles() -> tuple[str, ...]:
     return ("ctivation", *sorted(layer_names() | positional))
 
 
-def may_have_findings(text: str) -> bool:
-    return "keras" in text and any(word in text for word in needles())
+def may_have_findings(text: str, reexporting_modules: tuple[str, ...] = ()) -> bool:
+    """False for text without an activation word, or that names neither ``keras`` nor a project
+    module re-exporting Keras names (importing from one names it: ``from .layers import Dense``)."""
+    mentions_keras = "keras" in text or any(module in text for module in reexporting_modules)
+    return mentions_keras and any(word in text for word in needles())
 
 
 def parse(text: str) -> ast.Module | tuple[int, int, str]:

@@ -9,6 +9,8 @@ Policy (documented in the README):
   ``with``/``except`` target) is ambiguous and never counts as Keras.
 - ``from <keras module> import *`` makes otherwise unbound names resolve into that module.
 - Layers of ``keras_hub``, ``keras_cv`` and ``keras_nlp`` count as Keras layers.
+- Re-exports through the project's own modules count: ``from .layers import Dense`` where
+  ``layers.py`` imports ``Dense`` from Keras (a first pass over the scanned files records them).
 - Project shims count: ``from pkg.backend import keras``, ``import pkg.keras2 as keras`` and
   module paths with a ``keras`` component (``pkg.backend.keras.layers``) are taken as Keras.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from pathlib import Path
 
 KERAS_ROOTS = (
     "keras",
@@ -149,7 +152,8 @@ class ModuleIndex:
             if alias.name == "*":
                 self.star_modules.append(base)
             else:
-                self.imported[alias.asname or alias.name].add(f"{base}.{alias.name}")
+                separator = "." if node.module else ""
+                self.imported[alias.asname or alias.name].add(f"{base}{separator}{alias.name}")
                 self.binding_counts[alias.asname or alias.name] += 1
 
     def _function(self, node) -> None:
@@ -185,13 +189,47 @@ class ModuleIndex:
             self._define_all(target.value)
 
 
-class Resolver:
-    """Answers "what does this dotted name refer to?" for one module."""
+def package_of(path: Path) -> str | None:
+    """Dotted package a file belongs to, from the ``__init__.py`` files above it (None outside one)."""
+    directory = path.absolute().parent
+    parts: list[str] = []
+    while (directory / "__init__.py").is_file():
+        parts.append(directory.name)
+        directory = directory.parent
+    return ".".join(reversed(parts)) or None
 
-    def __init__(self, collector: ModuleIndex):
+
+def module_name(path: Path) -> str:
+    package = package_of(path)
+    own = [] if path.name == "__init__.py" else [path.stem]
+    return ".".join(([package] if package else []) + own)
+
+
+def absolute_module(base: str, package: str | None) -> str:
+    """``..layers`` seen from package ``pkg.sub`` -> ``pkg.layers``; absolute names unchanged."""
+    level = len(base) - len(base.lstrip("."))
+    if not level:
+        return base
+    if package is None:
+        return base
+    parent = package.split(".")
+    parent = parent[: len(parent) - (level - 1)] if level > 1 else parent
+    rest = base[level:]
+    return ".".join(parent + ([rest] if rest else []))
+
+
+class Resolver:
+    """Answers "what does this dotted name refer to?" for one module.
+
+    ``project_exports`` maps project modules to the Keras names they bind (``from .layers
+    import Dense`` then resolves through ``layers.py``); ``package`` places relative imports.
+    """
+
+    def __init__(self, collector: ModuleIndex, package: str | None = None, project_exports: dict | None = None):
         defined = set(collector.defined)
         bindings: dict[str, str] = {}
         for name, targets in collector.imported.items():
+            targets = {_through_project(absolute_module(t, package), project_exports) for t in targets}
             if len(targets) == 1:
                 bindings[name] = next(iter(targets))
             elif all(keras_path(t) is not None for t in targets):
@@ -235,6 +273,18 @@ class Resolver:
     def keras(self, dotted: str | None) -> str | None:
         """The path below the Keras root (``layers.Dense``) when ``dotted`` refers to Keras."""
         return keras_path(self.qualify(dotted))
+
+    def exports(self) -> dict[str, str]:
+        """The Keras names this module binds, for modules that import them from it."""
+        return {name: target for name, target in self.bindings.items() if keras_path(target) is not None}
+
+
+def _through_project(qualified: str, project_exports: dict | None) -> str:
+    """``pkg.layers.Dense`` -> ``keras.layers.Dense`` when project module ``pkg.layers`` re-exports it."""
+    if not project_exports:
+        return qualified
+    module, _, name = qualified.rpartition(".")
+    return project_exports.get(module, {}).get(name, qualified)
 
 
 class CallRole:

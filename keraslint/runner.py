@@ -19,7 +19,7 @@ from keraslint.checker import check_text
 from keraslint.models import MODEL_SUFFIXES, check_model
 from keraslint.prefilter import may_have_findings, parse
 from keraslint.registrations import may_register, registered_names
-from keraslint.resolve import ModuleIndex
+from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
@@ -46,6 +46,12 @@ class Job:
     mode: str = "check"  # "check", "fix" or "diff"
     unsafe_fixes: bool = False
     prefilter: bool = True  # skip files without the needle words; False parses every file
+    project_exports: dict = field(default_factory=dict)  # module -> {name: Keras name}, from the first pass
+
+    @property
+    def reexporting_modules(self) -> tuple[str, ...]:
+        """Last names of the project modules that re-export Keras names (prefilter needles)."""
+        return tuple(sorted({module.rpartition(".")[2] for module in self.project_exports}))
 
     def context_for(self, uses_tf_keras: bool) -> Context:
         target = self.tf_keras_target if uses_tf_keras else self.target
@@ -68,23 +74,100 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def project_registrations(candidates: list[Candidate]) -> frozenset[str]:
-    """First pass over the whole scan: names any file registers with Keras (valid everywhere)."""
-    names: set[str] = set()
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What a first pass over every scanned file learns: registered names, Keras re-exports."""
+
+    registered: frozenset[str] = frozenset()
+    exports: dict = field(default_factory=dict)  # module name -> {name: qualified Keras name}
+
+
+_FROM_IMPORT = re.compile(r"^\s*from\s+(\.*[\w.]*)\s+import\b", re.MULTILINE)
+
+
+def project_facts(candidates: list[Candidate]) -> ProjectFacts:
+    """First pass: names any file registers with Keras, and the Keras names that project
+    modules imported by a checked file re-export. Only those files are parsed."""
+    texts: dict[Path, str] = {}
     for candidate in candidates:
+        if candidate.path.suffix not in (".py", ".ipynb"):
+            continue
         try:
             data = _read(candidate.path)
             if candidate.path.suffix == ".ipynb":
-                text = _notebook_program(read_notebook(data), "")[0]
+                texts[candidate.path] = _notebook_program(read_notebook(data), "")[0]
             else:
-                text = decode_python(data).text
+                texts[candidate.path] = decode_python(data).text
         except (OSError, SourceError):
             continue
+    registered: set[str] = set()
+    imported: dict[str, Path] = {}  # project module -> a file that imports it (to find it on disk)
+    for path, text in texts.items():
         if may_register(text):
             tree = parse(text)
             if not isinstance(tree, tuple):
-                names |= registered_names(ModuleIndex(tree))
-    return frozenset(names)
+                registered |= registered_names(ModuleIndex(tree))
+        if may_have_findings(text, ("",)):
+            package = package_of(path)
+            for module in _FROM_IMPORT.findall(text):
+                imported.setdefault(absolute_module(module, package), path)
+    modules = {module_name(path): path for path in texts if path.suffix == ".py"}
+    exports: dict[str, dict[str, str]] = {}
+    for name, importer in imported.items():
+        path = modules.get(name) or _module_file(name, importer)
+        text = texts.get(path) if path in texts else _read_text(path)
+        if text is None or "keras" not in text:
+            continue
+        tree = parse(_top_level_imports(text))  # exports come from imports: parse only those
+        if isinstance(tree, tuple):
+            tree = parse(text)
+        if not isinstance(tree, tuple):
+            module_exports = Resolver(ModuleIndex(tree), package_of(path)).exports()
+            if module_exports:
+                exports[name] = module_exports
+    return ProjectFacts(frozenset(registered), exports)
+
+
+def _module_file(module: str, importer: Path) -> Path | None:
+    """The file of project module ``module``, looked up beside the importer's top-level package."""
+    package = package_of(importer)
+    if not package or not module:
+        return None
+    top = importer.absolute().parent
+    for _ in package.split("."):
+        top = top.parent
+    base = top.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return decode_python(_read(path)).text
+    except (OSError, SourceError):
+        return None
+
+
+def _top_level_imports(text: str) -> str:
+    """The module's top-level import statements (with continuation lines), as source."""
+    lines = text.splitlines()
+    statements, index = [], 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith(("import ", "from ")):
+            statement = [line]
+            depth = line.count("(") - line.count(")")
+            while (depth > 0 or statement[-1].rstrip().endswith("\\")) and index + 1 < len(lines):
+                index += 1
+                statement.append(lines[index])
+                depth += lines[index].count("(") - lines[index].count(")")
+            statements += statement
+        index += 1
+    return "\n".join(statements) + "\n"
 
 
 def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
@@ -174,9 +257,10 @@ def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
 
 
 def _diagnose(text: str, shown: str, job: Job) -> list[Diagnostic]:
-    if SKIP_FILE.search(text) or (job.prefilter and not may_have_findings(text)):
+    if SKIP_FILE.search(text) or (job.prefilter and not may_have_findings(text, job.reexporting_modules)):
         return []
-    found = check_text(text, shown, job.context_for, job.enabled)
+    package = package_of(Path(shown)) if job.project_exports else None
+    found = check_text(text, shown, job.context_for, job.enabled, package, job.project_exports)
     return suppress(found, text, shown, job.per_file_ignores)
 
 

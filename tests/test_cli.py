@@ -224,7 +224,16 @@ def test_exclude_and_gitignore(tmp_path):
 
 def test_registrations_in_one_module_cover_the_others():
     result = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(FIXTURES / "project"))
-    lines = [line for line in result.stdout.splitlines() if "KL" in line]
+    lines = [line for line in result.stdout.splitlines() if "uses.py" in line]
     assert len(lines) == 1 and 'KL101 Unknown Keras activation "project_actt"; did you mean "project_act"?' in lines[0]
     alone = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(FIXTURES / "project" / "uses.py"))
     assert '"project_act"' in alone.stdout  # without the registering module, the name is unknown
+
+
+def test_reexports_through_project_modules(tmp_path):
+    shutil.copytree(FIXTURES / "project", tmp_path / "project")
+    result = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
+    assert 'project/pkg/model.py:5:30: KL101 Unknown Keras activation "reul"' in result.stdout  # from .layers import Dense
+    assert 'project/pkg/model.py:6:42: KL101 Unknown Keras activation "hard_sigmiod"' in result.stdout  # from pkg.layers
+    alone = run("check", "--no-cache", "--keras-version", "3.15", "project/pkg/model.py", cwd=tmp_path)
+    assert "KL101" in alone.stdout  # the first pass covers the files it was given; layers.py is found through the import
