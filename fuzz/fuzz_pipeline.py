@@ -73,6 +73,41 @@ def mutate(data: bytes, rng: random.Random, seeds: list[bytes]) -> bytes:
     return bytes(data)
 
 
+MODEL_SEED = json.dumps({"class_name": "Sequential", "config": {"layers": [
+    {"class_name": "Dense", "config": {"activation": "reul", "recurrent_activation": {"module": None,
+     "class_name": "function", "config": "x", "registered_name": "P>x"}}},
+    {"class_name": "TimeDistributed", "config": {"layer": {"class_name": "Dense", "config": {"activation": "gelu"}}}},
+]}}).encode()
+
+
+def _zip_config(data: bytes) -> bytes:
+    """Put (mutated) bytes in a .keras archive as its config.json."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", data)
+        archive.writestr("metadata.json", b'{"keras_version": "3.6.0"}')
+    return buffer.getvalue()
+
+
+def _hdf5_config(data: bytes) -> bytes:
+    """Put (mutated) bytes in an HDF5 file's model_config attribute (when h5py is installed)."""
+    try:
+        import io
+
+        import h5py
+        import numpy
+    except ImportError:
+        return data
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        handle.attrs["model_config"] = numpy.void(data) if b"\x00" in data else data
+        handle.attrs["keras_version"] = "2.15.0"
+    return buffer.getvalue()
+
+
 def one_input(data: bytes, name: str, jobs: dict) -> str | None:
     """Run the whole pipeline on one input; a description of the failure, or None."""
     try:
@@ -98,7 +133,7 @@ def one_input(data: bytes, name: str, jobs: dict) -> str | None:
 def worker(arguments) -> tuple[int, list[tuple[str, str, bytes]]]:
     seed, count, seed_files = arguments
     rng = random.Random(seed)
-    seeds = [Path(p).read_bytes() for p in seed_files]
+    seeds = [Path(p).read_bytes() for p in seed_files] + [MODEL_SEED]
     jobs = {"check": make_job("check"), "fix": make_job("fix")}
     crashes = []
     for _ in range(count):
@@ -106,7 +141,15 @@ def worker(arguments) -> tuple[int, list[tuple[str, str, bytes]]]:
             data = bytes(rng.randrange(256) for _ in range(rng.randint(0, 400)))
         else:
             data = mutate(rng.choice(seeds), rng, seeds)
-        name = "fuzz.ipynb" if data.lstrip()[:1] == b"{" or rng.random() < 0.1 else "fuzz.py"
+        roll = rng.random()
+        if roll < 0.05:
+            name, data = "fuzz.keras", _zip_config(data) if rng.random() < 0.7 else data
+        elif roll < 0.1:
+            name = "fuzz.json"
+        elif roll < 0.13:
+            name, data = "fuzz.h5", _hdf5_config(data) if rng.random() < 0.5 else data
+        else:
+            name = "fuzz.ipynb" if data.lstrip()[:1] == b"{" or roll < 0.2 else "fuzz.py"
         failure = one_input(data, name, jobs)
         if failure:
             crashes.append((name, failure, data))

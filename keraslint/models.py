@@ -91,8 +91,19 @@ def _read_hdf5(data: bytes) -> SavedModel:
     raw = attributes.get("model_config")
     if raw is None:
         raise ModelError("HDF5 file has no model_config attribute (weights only?)")
-    config = _json(raw if isinstance(raw, bytes) else str(raw).encode(), "model_config")
+    config = _json(_attribute_bytes(raw), "model_config")
     return SavedModel(config, _text(attributes.get("keras_version")), _text(attributes.get("backend")))
+
+
+def _attribute_bytes(raw) -> bytes:
+    """An HDF5 attribute as bytes: h5py gives str, bytes or numpy scalars depending on the writer."""
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogateescape")
+    if hasattr(raw, "tobytes"):
+        return raw.tobytes()
+    raise ModelError(f"model_config attribute is not text ({type(raw).__name__})")
 
 
 def _text(value) -> str | None:
