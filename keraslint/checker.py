@@ -19,6 +19,7 @@ from keraslint.resolve import (
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_literal
 from keraslint.rules.api import check_attribute, check_keywords
+from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
 LITERAL_TYPES = (str, bool, int, float)
@@ -39,12 +40,23 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
         if finding:
             findings.append(replace(finding, message=finding.message + where) if where else finding)
 
+    definitions: dict[str, list] = {}
+    for function in index.functions:
+        definitions.setdefault(function.name, []).append(function)
+    analysed: set[int] = set()
+
     def activation(value: ast.AST, call: ast.Call) -> None:
         constant = _single_string_constant(index, value)
         if constant is not None:
             judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
-        else:
-            judge(value)
+            return
+        judge(value)
+        function = value if isinstance(value, ast.Lambda) else None
+        if isinstance(value, ast.Name) and len(definitions.get(value.id, ())) == 1:
+            function = definitions[value.id][0]
+        if function is not None and id(function) not in analysed:
+            analysed.add(id(function))
+            findings.extend(check_function(function, call.lineno))
 
     keras_calls = []
     for call in index.calls:
