@@ -10,8 +10,12 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 from keraslint import catalog as catalog_module
 from keraslint.catalog import Catalog, Target, TargetError

@@ -10,8 +10,6 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-
 
 class SourceError(Exception):
     """The file cannot be checked; ``code`` is KL001 (unreadable) or KL003 (bad notebook)."""

@@ -40,10 +40,6 @@ class Release:
     def label(self) -> str:
         return f"{DISTRIBUTION_LABELS[self.distribution]} {self.shown_version}"
 
-    @property
-    def is_keras3(self) -> bool:
-        return self.distribution == "keras" and self.version.major >= 3
-
     def __hash__(self) -> int:
         return hash((self.distribution, self.version))
 
