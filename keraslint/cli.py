@@ -64,7 +64,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
-    from keraslint.runner import Job, check_bytes, project_facts, run
+    from keraslint.runner import Job, cached_project_facts, check_bytes, run
 
     paths = list(paths) or [Path(".")]
     reading_stdin = paths == [Path("-")]
@@ -110,7 +110,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
         candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore, settings.model_json)
-        facts = project_facts(candidates)
+        facts = cached_project_facts(candidates, cache.directory if cache is not None else None)
         if facts.registered - job.extra_activations or facts.exports:
             job = replace(job, extra_activations=job.extra_activations | facts.registered, project_exports=facts.exports)
             if cache is not None:

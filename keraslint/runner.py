@@ -7,13 +7,15 @@ from __future__ import annotations
 import copy
 import difflib
 import fnmatch
+import hashlib
+import json
 import os
 import re
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from keraslint.cache import ResultCache, stamp
+from keraslint.cache import ResultCache, prepare, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
 from keraslint.models import MODEL_SUFFIXES, check_model
@@ -31,6 +33,7 @@ from keraslint.sources import (
 SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 PARALLEL_THRESHOLD = 48
+FACTS_FORMAT = 1
 MAX_FIX_ROUNDS = 3
 
 
@@ -80,6 +83,35 @@ class ProjectFacts:
 
     registered: frozenset[str] = frozenset()
     exports: dict = field(default_factory=dict)  # module name -> {name: qualified Keras name}
+    consulted: tuple[str, ...] = ()  # files read besides the candidates (imported project modules)
+
+
+def cached_project_facts(candidates: list[Candidate], directory: Path | None) -> ProjectFacts:
+    """``project_facts``, reused from ``directory`` while no file it read has changed."""
+    if directory is None:
+        return project_facts(candidates)
+    key = hashlib.sha256(json.dumps(
+        [FACTS_FORMAT] + [(str(c.path), stamp(c.path)) for c in candidates]
+    ).encode()).hexdigest()[:24]
+    path = directory / f"facts-{key}.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if all(stamp(Path(p)) == s for p, s in document["consulted"]):
+            return ProjectFacts(frozenset(map(str, document["registered"])), dict(document["exports"]),
+                                tuple(p for p, _ in document["consulted"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    facts = project_facts(candidates)
+    document = {"registered": sorted(facts.registered), "exports": facts.exports,
+                "consulted": [(p, stamp(Path(p))) for p in facts.consulted]}
+    try:
+        prepare(directory)
+        for stale in directory.glob("facts-*.json"):
+            stale.unlink()
+        path.write_text(json.dumps(document), encoding="utf-8")
+    except OSError:
+        pass
+    return facts
 
 
 _FROM_IMPORT = re.compile(r"^\s*from\s+(\.*[\w.]*)\s+import\b", re.MULTILINE)
@@ -113,8 +145,13 @@ def project_facts(candidates: list[Candidate]) -> ProjectFacts:
                 imported.setdefault(absolute_module(module, package), path)
     modules = {module_name(path): path for path in texts if path.suffix == ".py"}
     exports: dict[str, dict[str, str]] = {}
+    consulted = []
     for name, importer in imported.items():
-        path = modules.get(name) or _module_file(name, importer)
+        path = modules.get(name)
+        if path is None:
+            path = _module_file(name, importer)
+            if path is not None:
+                consulted.append(str(path))
         text = texts.get(path) if path in texts else _read_text(path)
         if text is None or "keras" not in text:
             continue
@@ -125,7 +162,7 @@ def project_facts(candidates: list[Candidate]) -> ProjectFacts:
             module_exports = Resolver(ModuleIndex(tree), package_of(path)).exports()
             if module_exports:
                 exports[name] = module_exports
-    return ProjectFacts(frozenset(registered), exports)
+    return ProjectFacts(frozenset(registered), exports, tuple(sorted(consulted)))
 
 
 def _module_file(module: str, importer: Path) -> Path | None:

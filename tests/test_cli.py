@@ -236,3 +236,15 @@ def test_reexports_through_project_modules(tmp_path):
     assert 'project/pkg/model.py:6:42: KL101 Unknown Keras activation "hard_sigmiod"' in result.stdout  # from pkg.layers
     alone = run("check", "--no-cache", "--keras-version", "3.15", "project/pkg/model.py", cwd=tmp_path)
     assert "KL101" in alone.stdout  # the first pass covers the files it was given; layers.py is found through the import
+
+
+def test_project_facts_are_cached_until_a_file_changes(tmp_path):
+    shutil.copytree(FIXTURES / "project", tmp_path / "project")
+    first = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
+    assert "project/pkg/model.py:5:30: KL101" in first.stdout
+    assert len(list((tmp_path / ".keraslint_cache").glob("facts-*.json"))) == 1
+    layers = tmp_path / "project" / "pkg" / "layers.py"
+    layers.write_text("Dense = LSTM = None\n")  # no longer re-exports Keras
+    second = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
+    assert "pkg/model.py" not in second.stdout
+    assert len(list((tmp_path / ".keraslint_cache").glob("facts-*.json"))) == 1
