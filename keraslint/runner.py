@@ -119,22 +119,20 @@ _FROM_IMPORT = re.compile(r"^\s*from\s+(\.*[\w.]*)\s+import\b", re.MULTILINE)
 
 def project_facts(candidates: list[Candidate]) -> ProjectFacts:
     """First pass: names any file registers with Keras, and the Keras names that project
-    modules imported by a checked file re-export. Only those files are parsed."""
-    texts: dict[Path, str] = {}
-    for candidate in candidates:
-        if candidate.path.suffix not in (".py", ".ipynb"):
-            continue
-        try:
-            data = _read(candidate.path)
-            if candidate.path.suffix == ".ipynb":
-                texts[candidate.path] = _notebook_program(read_notebook(data), "")[0]
-            else:
-                texts[candidate.path] = decode_python(data).text
-        except (OSError, SourceError):
-            continue
+    modules imported by a checked file re-export. Files are read one at a time (memory stays
+    flat) and only registering files and imported modules are parsed."""
     registered: set[str] = set()
     imported: dict[str, Path] = {}  # project module -> a file that imports it (to find it on disk)
-    for path, text in texts.items():
+    modules: dict[str, Path] = {}
+    for candidate in candidates:
+        path = candidate.path
+        if path.suffix not in (".py", ".ipynb"):
+            continue
+        text = _read_text(path)
+        if text is None:
+            continue
+        if path.suffix == ".py":
+            modules[module_name(path)] = path
         if may_register(text):
             tree = parse(text)
             if not isinstance(tree, tuple):
@@ -143,7 +141,6 @@ def project_facts(candidates: list[Candidate]) -> ProjectFacts:
             package = package_of(path)
             for module in _FROM_IMPORT.findall(text):
                 imported.setdefault(absolute_module(module, package), path)
-    modules = {module_name(path): path for path in texts if path.suffix == ".py"}
     exports: dict[str, dict[str, str]] = {}
     consulted = []
     for name, importer in imported.items():
@@ -152,7 +149,7 @@ def project_facts(candidates: list[Candidate]) -> ProjectFacts:
             path = _module_file(name, importer)
             if path is not None:
                 consulted.append(str(path))
-        text = texts.get(path) if path in texts else _read_text(path)
+        text = _read_text(path)
         if text is None or "keras" not in text:
             continue
         tree = parse(_top_level_imports(text))  # exports come from imports: parse only those
@@ -181,10 +178,14 @@ def _module_file(module: str, importer: Path) -> Path | None:
 
 
 def _read_text(path: Path | None) -> str | None:
+    """A Python file's text, or a notebook's code cells joined; None when unreadable."""
     if path is None:
         return None
     try:
-        return decode_python(_read(path)).text
+        data = _read(path)
+        if path.suffix == ".ipynb":
+            return _notebook_program(read_notebook(data), "")[0]
+        return decode_python(data).text
     except (OSError, SourceError):
         return None
 
