@@ -90,16 +90,17 @@ def test_keras3_model_loaded_by_keras2_is_reported():
     assert codes == [("KL103", "config.layers[0].config.activation"), ("KL502", None)]
 
 
-def test_json_config_from_to_json(tmp_path):
+def test_json_config_from_to_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "model.json"
     path.write_text(json.dumps(sequential(dense("a", "sigmod"))))
     (tmp_path / "other.json").write_text('{"not": "a model"}')
     runner = CliRunner()
-    explicit = runner.invoke(main, ["check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", str(path)])
-    assert f"{path}:config.layers[0].config.activation: KL101" in explicit.stdout
-    scan = runner.invoke(main, ["check", "--no-cache", "--output-format", "concise", str(tmp_path)])
+    explicit = runner.invoke(main, ["check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", "model.json"])
+    assert "model.json:config.layers[0].config.activation: KL101" in explicit.stdout
+    scan = runner.invoke(main, ["check", "--no-cache", "--output-format", "concise", "."])
     assert scan.exit_code == 0  # JSON is opt-in while scanning directories
-    opted = runner.invoke(main, ["check", "--no-cache", "--model-json", "--output-format", "concise", str(tmp_path)])
+    opted = runner.invoke(main, ["check", "--no-cache", "--model-json", "--output-format", "concise", "."])
     assert "KL101" in opted.stdout and "other.json:1:1: KL004 Not a Keras model or layer config" in opted.stdout
 
 
