@@ -14,7 +14,7 @@ from fuzz_pipeline import make_job, mutate, one_input  # noqa: E402
 
 JOBS = {"check": make_job("check"), "fix": make_job("fix")}
 SEEDS = [p.read_bytes() for p in sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("*.ipynb"))]
-CRASHERS = sorted((FIXTURES / "crashes").iterdir())
+CRASHERS = sorted((ROOT / "tests" / "crashers").iterdir())
 
 
 @pytest.mark.parametrize("path", CRASHERS, ids=lambda p: p.name)
