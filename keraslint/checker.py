@@ -18,7 +18,7 @@ from keraslint.resolve import (
 )
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_literal
-from keraslint.rules.api import check_attribute, check_keywords
+from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
@@ -73,10 +73,13 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             findings += check_keywords(owner, is_layer, named, context)
     _keyword_defaults(index, resolver, names, context.target, judge)
     for attribute in index.attributes:
-        if is_activations_attribute(resolver.keras(dotted_name(attribute))):
+        path = resolver.keras(dotted_name(attribute))
+        if is_activations_attribute(path):
             finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
-            if finding:
-                findings.append(finding)
+        else:
+            finding = check_module_path((attribute, attribute.attr), path, context) if path else None
+        if finding:
+            findings.append(finding)
     for statement in index.import_froms:
         if statement.level == 0 and keras_path(statement.module) == "activations":
             for alias in statement.names:

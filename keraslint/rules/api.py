@@ -54,7 +54,8 @@ ATTRIBUTE_UNAVAILABLE = register(Rule(
 ## What it does
 Finds `keras.activations.NAME` (attribute access or `from keras.activations import NAME`)
 where the targeted release has no such function: typos such as `activations.swishh`, and
-functions added later, such as `tf.keras.activations.gelu` on TensorFlow 2.3.
+functions added later, such as `tf.keras.activations.gelu` on TensorFlow 2.3. Also module paths
+no release has, such as `keras.layers.activations.ReLU` (the layers are `keras.layers.ReLU`).
 
 ## Why is this bad?
 `AttributeError` or `ImportError` at import or model-building time.
@@ -73,7 +74,10 @@ keras.layers.Dense(8, activation=keras.activations.swish)
 A typo fix to the single nearest name is safe; replacing a function the target lacks is unsafe.
 ''',
     valid=('import keras\nkeras.activations.swish\n', 'from keras.activations import relu\n'),
-    invalid=('import keras\nkeras.activations.swishh\n', 'from keras.activations import sigmod\n'),
+    invalid=(
+        'import keras\nkeras.activations.swishh\n', 'from keras.activations import sigmod\n',
+        'import keras\nkeras.layers.activations.ReLU()\n',
+    ),
 ))
 
 
@@ -103,6 +107,12 @@ def check_attribute(node: object, name: str, context: Context) -> Finding | None
         ATTRIBUTE_UNAVAILABLE, node, f"{message}; did you mean {best!r}?", new_value=best,
         applicability=applicability, fix_message=fix_message, literal=False,
     )
+
+
+def check_module_path(node: object, path: str, context: Context) -> Finding | None:
+    """``keras.layers.activations`` and other module paths no release has."""
+    message = context.catalog.overrides["absent_modules"]["paths"].get(path)
+    return Finding(ATTRIBUTE_UNAVAILABLE, node, message, literal=False) if message else None
 
 
 def check_keywords(owner: str, is_layer: bool, keywords: list[tuple[str, object]], context: Context) -> list[Finding]:
