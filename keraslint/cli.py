@@ -64,7 +64,8 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
-    from keraslint.runner import Job, cached_project_facts, check_bytes, run
+    from keraslint.project import cached_project_facts
+    from keraslint.runner import Job, check_bytes, run
 
     paths = list(paths) or [Path(".")]
     reading_stdin = paths == [Path("-")]

@@ -7,21 +7,19 @@ from __future__ import annotations
 import copy
 import difflib
 import fnmatch
-import hashlib
-import json
+import functools
 import os
 import re
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from keraslint.cache import ResultCache, prepare, stamp
+from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
 from keraslint.models import MODEL_SUFFIXES, check_model
 from keraslint.prefilter import may_have_findings, parse
-from keraslint.registrations import may_register, registered_names
-from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
+from keraslint.resolve import package_of
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
@@ -33,7 +31,6 @@ from keraslint.sources import (
 SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 PARALLEL_THRESHOLD = 48
-FACTS_FORMAT = 1
 MAX_FIX_ROUNDS = 3
 
 
@@ -51,7 +48,7 @@ class Job:
     prefilter: bool = True  # skip files without the needle words; False parses every file
     project_exports: dict = field(default_factory=dict)  # module -> {name: Keras name}, from the first pass
 
-    @property
+    @functools.cached_property
     def reexporting_modules(self) -> tuple[str, ...]:
         """Last names of the project modules that re-export Keras names (prefilter needles)."""
         return tuple(sorted({module.rpartition(".")[2] for module in self.project_exports}))
@@ -75,137 +72,6 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
-
-
-@dataclass(frozen=True)
-class ProjectFacts:
-    """What a first pass over every scanned file learns: registered names, Keras re-exports."""
-
-    registered: frozenset[str] = frozenset()
-    exports: dict = field(default_factory=dict)  # module name -> {name: qualified Keras name}
-    consulted: tuple[str, ...] = ()  # files read besides the candidates (imported project modules)
-
-
-def cached_project_facts(candidates: list[Candidate], directory: Path | None) -> ProjectFacts:
-    """``project_facts``, reused from ``directory`` while no file it read has changed."""
-    if directory is None:
-        return project_facts(candidates)
-    key = hashlib.sha256(json.dumps(
-        [FACTS_FORMAT] + [(str(c.path), stamp(c.path)) for c in candidates]
-    ).encode()).hexdigest()[:24]
-    path = directory / f"facts-{key}.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if all(stamp(Path(p)) == s for p, s in document["consulted"]):
-            return ProjectFacts(frozenset(map(str, document["registered"])), dict(document["exports"]),
-                                tuple(p for p, _ in document["consulted"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    facts = project_facts(candidates)
-    document = {"registered": sorted(facts.registered), "exports": facts.exports,
-                "consulted": [(p, stamp(Path(p))) for p in facts.consulted]}
-    try:
-        prepare(directory)
-        for stale in directory.glob("facts-*.json"):
-            stale.unlink()
-        path.write_text(json.dumps(document), encoding="utf-8")
-    except OSError:
-        pass
-    return facts
-
-
-_FROM_IMPORT = re.compile(r"^\s*from\s+(\.*[\w.]*)\s+import\b", re.MULTILINE)
-
-
-def project_facts(candidates: list[Candidate]) -> ProjectFacts:
-    """First pass: names any file registers with Keras, and the Keras names that project
-    modules imported by a checked file re-export. Files are read one at a time (memory stays
-    flat) and only registering files and imported modules are parsed."""
-    registered: set[str] = set()
-    imported: dict[str, Path] = {}  # project module -> a file that imports it (to find it on disk)
-    modules: dict[str, Path] = {}
-    for candidate in candidates:
-        path = candidate.path
-        if path.suffix not in (".py", ".ipynb"):
-            continue
-        text = _read_text(path)
-        if text is None:
-            continue
-        if path.suffix == ".py":
-            modules[module_name(path)] = path
-        if may_register(text):
-            tree = parse(text)
-            if not isinstance(tree, tuple):
-                registered |= registered_names(ModuleIndex(tree))
-        if may_have_findings(text, ("",)):
-            package = package_of(path)
-            for module in _FROM_IMPORT.findall(text):
-                imported.setdefault(absolute_module(module, package), path)
-    exports: dict[str, dict[str, str]] = {}
-    consulted = []
-    for name, importer in imported.items():
-        path = modules.get(name)
-        if path is None:
-            path = _module_file(name, importer)
-            if path is not None:
-                consulted.append(str(path))
-        text = _read_text(path)
-        if text is None or "keras" not in text:
-            continue
-        tree = parse(_top_level_imports(text))  # exports come from imports: parse only those
-        if isinstance(tree, tuple):
-            tree = parse(text)
-        if not isinstance(tree, tuple):
-            module_exports = Resolver(ModuleIndex(tree), package_of(path)).exports()
-            if module_exports:
-                exports[name] = module_exports
-    return ProjectFacts(frozenset(registered), exports, tuple(sorted(consulted)))
-
-
-def _module_file(module: str, importer: Path) -> Path | None:
-    """The file of project module ``module``, looked up beside the importer's top-level package."""
-    package = package_of(importer)
-    if not package or not module:
-        return None
-    top = importer.absolute().parent
-    for _ in package.split("."):
-        top = top.parent
-    base = top.joinpath(*module.split("."))
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            return path
-    return None
-
-
-def _read_text(path: Path | None) -> str | None:
-    """A Python file's text, or a notebook's code cells joined; None when unreadable."""
-    if path is None:
-        return None
-    try:
-        data = _read(path)
-        if path.suffix == ".ipynb":
-            return _notebook_program(read_notebook(data), "")[0]
-        return decode_python(data).text
-    except (OSError, SourceError):
-        return None
-
-
-def _top_level_imports(text: str) -> str:
-    """The module's top-level import statements (with continuation lines), as source."""
-    lines = text.splitlines()
-    statements, index = [], 0
-    while index < len(lines):
-        line = lines[index]
-        if line.startswith(("import ", "from ")):
-            statement = [line]
-            depth = line.count("(") - line.count(")")
-            while (depth > 0 or statement[-1].rstrip().endswith("\\")) and index + 1 < len(lines):
-                index += 1
-                statement.append(lines[index])
-                depth += lines[index].count("(") - lines[index].count(")")
-            statements += statement
-        index += 1
-    return "\n".join(statements) + "\n"
 
 
 def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
@@ -260,7 +126,7 @@ def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
     return Diagnostic(code, message, shown, Position(1, 1), Position(1, 1))
 
 
-def _read(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
     info = os.stat(path)  # follows the link: a broken link raises here
     if not stat.S_ISREG(info.st_mode):
         raise SourceError("KL001", "Not a regular file; not checked")
@@ -270,7 +136,7 @@ def _read(path: Path) -> bytes:
 
 def _check_file(path: Path, shown: str, job: Job) -> FileResult:
     try:
-        data = _read(path)
+        data = read_bytes(path)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
     except OSError as error:
@@ -365,7 +231,7 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
         notebook = read_notebook(data)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
-    text, origins, broken = _notebook_program(notebook, shown)
+    text, origins, broken = notebook_program(notebook, shown)
     if job.mode == "check":
         return FileResult(shown, broken + [_in_cell(d, origins) for d in _diagnose(text, shown, job)])
     new_text, remaining, fixed = _fix_text(text, shown, job)
@@ -392,7 +258,7 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
     return result
 
 
-def _notebook_program(notebook, shown: str):
+def notebook_program(notebook, shown: str):
     """(joined code of the cells that parse, origin (cell, row) of each line, syntax errors)."""
     parts, origins, broken = [], [], []
     for cell in notebook.cells:
