@@ -248,3 +248,13 @@ def test_project_facts_are_cached_until_a_file_changes(tmp_path):
     second = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
     assert "pkg/model.py" not in second.stdout
     assert len(list((tmp_path / ".keraslint_cache").glob("facts-*.json"))) == 1
+
+
+def test_output_file_and_empty_runs(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    result = run("check", "--no-cache", "--output-format", "json", "-o", "report.json", "a.py", cwd=tmp_path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert [d["code"] for d in json.loads((tmp_path / "report.json").read_text())] == ["KL101", "KL102"]
+    (tmp_path / "empty").mkdir()
+    empty = run("check", "--no-cache", "empty", cwd=tmp_path)
+    assert empty.exit_code == 0 and empty.stdout == "All checks passed!\n"
