@@ -17,7 +17,7 @@ from keraslint.resolve import (
     ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,
 )
 from keraslint.rules import Context, Finding
-from keraslint.rules.activations import check_literal
+from keraslint.rules.activations import check_config_dict, check_literal
 from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
@@ -51,6 +51,10 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
             return
         judge(value)
+        if isinstance(value, ast.Dict):
+            finding = check_config_dict(value, context)
+            if finding:
+                findings.append(finding)
         function = value if isinstance(value, ast.Lambda) else None
         if isinstance(value, ast.Name) and len(definitions.get(value.id, ())) == 1:
             function = definitions[value.id][0]

@@ -161,6 +161,8 @@ def check_model(data: bytes, shown: str, context: Context) -> list[Diagnostic]:
     if not looks_like_config(config):
         return [Diagnostic(UNREADABLE_MODEL.code, "Not a Keras model or layer config (no class_name/config)", shown, TOP, TOP)]
     saved = f"saved by Keras {model.keras_version}" if model.keras_version else "saving version unknown"
+    if model.backend:
+        saved += f", backend {model.backend}"
     diagnostics = []
     for where, value in activation_sites(config):
         name, builtin = serialized_name(value)

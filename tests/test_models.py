@@ -57,7 +57,7 @@ def test_gelu_model_against_keras_23():
     assert found(data, "model.h5", "2.15") == []
     result = check_bytes(data, "model.h5", make_job("2.3")).diagnostics
     assert [(d.code, d.config_path) for d in result] == [("KL103", "config.layers[1].config.activation")]
-    assert "saved by Keras 2.15.0" in result[0].message
+    assert "saved by Keras 2.15.0, backend tensorflow" in result[0].message
 
 
 def test_keras3_zip_with_dict_activations_and_wrappers():
@@ -150,3 +150,18 @@ def test_lambda_layers_are_never_deserialized(monkeypatch):
     monkeypatch.setattr(marshal, "loads", forbidden)
     lambda_layer = {"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAA"}}}}
     assert found(keras_zip(sequential(lambda_layer, dense("a", "relu"))), "m.keras") == []
+
+
+def test_missing_h5py_is_a_clear_message(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_h5py(name, *args, **kwargs):
+        if name == "h5py":
+            raise ImportError("no h5py")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_h5py)
+    (diagnostic,) = check_bytes(h5_file(sequential()), "m.h5", make_job()).diagnostics
+    assert diagnostic.code == "KL004" and "pip install 'keraslint[h5]'" in diagnostic.message

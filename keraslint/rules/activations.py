@@ -162,8 +162,10 @@ INVALID_VALUE = register(Rule(
     fixable="sometimes",
     explanation='''
 ## What it does
-Finds literals Keras cannot interpret as an activation: numbers, booleans, an empty string, or
-a valid name with stray whitespace (`"relu "`).
+Finds literals Keras cannot interpret as an activation: numbers, booleans, an empty string, a
+valid name with stray whitespace (`"relu "`), or a config dict literal whose `class_name` (or,
+for Keras 3's `{"class_name": "function", "config": NAME}` form, whose `config`) names no
+activation of the target.
 
 ## Why is this bad?
 `activations.get` raises `ValueError: Could not interpret activation function identifier` (or
@@ -187,6 +189,7 @@ Stripping whitespace around a valid identifier is safe; other cases have no fix.
         'import keras\nkeras.layers.Dense(8, activation="relu ")\n',
         'import keras\nkeras.layers.Dense(8, activation=True)\n',
         'import keras\nkeras.layers.Dense(8, activation="")\n',
+        'import keras\nkeras.layers.Dense(8, activation={"class_name": "reul", "config": {}})\n',
     ),
 ))
 
@@ -250,6 +253,18 @@ def check_literal(node: object, value: object, context: Context) -> Finding | No
     if accepting:
         return _unavailable(node, value, accepting, context)
     return _unknown(node, value, context)
+
+
+def check_config_dict(node, context: Context) -> Finding | None:
+    """``{"class_name": "relu", "config": {}}`` literals: the named activation must exist."""
+    entries = {k.value: v for k, v in zip(node.keys, node.values) if getattr(k, "value", None) in ("class_name", "config")}
+    name = getattr(entries.get("class_name"), "value", None)
+    if name == "function":
+        name = getattr(entries.get("config"), "value", None)
+    if not isinstance(name, str) or check_literal(node, name, context) is None:
+        return None
+    return Finding(INVALID_VALUE, node, f'Activation config dict names "{name}", which is not an activation of '
+                   f"{context.target.describe()}")
 
 
 def _case_fix(value: str, target) -> str | None:
