@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import warnings
 
 from keraslint.catalog import load as load_catalog
@@ -23,17 +24,38 @@ def layer_names() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def needles() -> tuple[str, ...]:
-    """Words every file with a possible finding contains besides ``keras``: an activation word,
-    an activation layer class, or a layer that takes its activation positionally."""
-    positional = set().union(*(r.positional_activation for r in load_catalog().releases))
-    return ("ctivation", *sorted(layer_names() | positional))
+    """Activation words: a file with any of them may have a finding."""
+    return ("ctivation", *sorted(layer_names()))
+
+
+@functools.lru_cache(maxsize=1)
+def positional_calls() -> tuple[tuple[str, ...], re.Pattern]:
+    """Layers taking ``activation`` positionally, and a pattern for a call passing something there."""
+    names = sorted(set().union(*(r.positional_activation for r in load_catalog().releases)) - layer_names())
+    alternatives = "|".join(sorted(names, key=len, reverse=True))
+    pattern = re.compile(
+        rf"\b(?:{alternatives})\s*\((?:[^()=]|\([^()]*\))*?,\s*(?:[rRuUbBfF]{{0,2}}[\"']|[A-Za-z_][\w.]*\s*[,)])"
+    )
+    return tuple(names), pattern
+
+
+@functools.lru_cache(maxsize=64)
+def _importing(modules: tuple[str, ...]) -> re.Pattern | None:
+    if not modules:
+        return None
+    alternatives = "|".join(re.escape(m) for m in modules)
+    return re.compile(rf"^[ \t]*from[ \t]+[\w.]*\b(?:{alternatives})\b[\w.]*[ \t]+import\b", re.MULTILINE)
 
 
 def may_have_findings(text: str, reexporting_modules: tuple[str, ...] = ()) -> bool:
-    """False for text without an activation word, or that names neither ``keras`` nor a project
-    module re-exporting Keras names (importing from one names it: ``from .layers import Dense``)."""
-    mentions_keras = "keras" in text or any(module in text for module in reexporting_modules)
-    return mentions_keras and any(word in text for word in needles())
+    """False when no rule can find anything in ``text`` (see the module docstring)."""
+    importing = _importing(reexporting_modules)
+    if "keras" not in text and not (importing and importing.search(text)):
+        return False
+    if any(word in text for word in needles()):
+        return True
+    names, pattern = positional_calls()
+    return any(name in text for name in names) and pattern.search(text) is not None
 
 
 def parse(text: str) -> ast.Module | tuple[int, int, str]:

@@ -49,3 +49,18 @@ def test_every_fixture_has_expectations():
     assert FIXTURE_FILES
     for path in FIXTURE_FILES:
         assert path.with_suffix(".expected").exists(), path.name
+
+
+CORPUS = os.environ.get("KERASLINT_CORPUS")
+
+
+@pytest.mark.skipif(not CORPUS, reason="set KERASLINT_CORPUS to a fetched corpus (benchmarks/corpus.py) to run")
+def test_prefilter_agrees_on_the_corpus():
+    from pathlib import Path
+
+    for path in sorted(Path(CORPUS).rglob("*.py")):
+        data = path.read_bytes()
+        for spec in ("2.3", "3.15"):
+            fast = check_bytes(data, str(path), make_job(spec, prefilter=True)).diagnostics
+            full = check_bytes(data, str(path), make_job(spec, prefilter=False)).diagnostics
+            assert fast == full, path
