@@ -258,3 +258,15 @@ def test_output_file_and_empty_runs(tmp_path):
     (tmp_path / "empty").mkdir()
     empty = run("check", "--no-cache", "empty", cwd=tmp_path)
     assert empty.exit_code == 0 and empty.stdout == "All checks passed!\n"
+
+
+def test_progress_counter_only_on_a_terminal_for_long_scans(monkeypatch, capsys):
+    from keraslint import cli
+
+    assert cli._progress(10_000) is None  # pytest's stderr is not a terminal
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli._progress(10) is None  # short scans stay quiet
+    tick = cli._progress(600)
+    for _ in range(600):
+        tick()
+    assert capsys.readouterr().err.endswith("keraslint: 600/600 files\n")
