@@ -7,7 +7,7 @@ import zipfile
 
 import h5py
 import pytest
-from click.testing import CliRunner
+from test_cli import make_runner
 
 from conftest import make_job
 from keraslint.cli import main
@@ -95,7 +95,7 @@ def test_json_config_from_to_json(tmp_path, monkeypatch):
     path = tmp_path / "model.json"
     path.write_text(json.dumps(sequential(dense("a", "sigmod"))))
     (tmp_path / "other.json").write_text('{"not": "a model"}')
-    runner = CliRunner()
+    runner = make_runner()
     explicit = runner.invoke(main, ["check", "--no-cache", "--keras-version", "3.15", "--output-format", "concise", "model.json"])
     assert "model.json:config.layers[0].config.activation: KL101" in explicit.stdout
     scan = runner.invoke(main, ["check", "--no-cache", "--output-format", "concise", "."])
@@ -106,7 +106,7 @@ def test_json_config_from_to_json(tmp_path, monkeypatch):
 
 def test_sarif_names_the_config_path(tmp_path):
     (tmp_path / "model.keras").write_bytes(keras_zip(sequential(dense("a", "reul"))))
-    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", str(tmp_path)])
+    result = make_runner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", str(tmp_path)])
     location = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "config.layers[0].config.activation"
 

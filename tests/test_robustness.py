@@ -163,13 +163,13 @@ def test_internal_error_is_reported_and_the_rest_printed(tmp_path, monkeypatch):
 
 
 def subprocess_free_cli(tmp_path):
-    from click.testing import CliRunner
     from keraslint.cli import main
+    from test_cli import make_runner
 
     previous = os.getcwd()
     os.chdir(tmp_path)
     try:
-        return CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--output-format", "concise", "."])
+        return make_runner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--output-format", "concise", "."])
     finally:
         os.chdir(previous)
 
