@@ -189,8 +189,9 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
 
 
 def _glob_matches(shown: str, glob: str) -> bool:
-    posix = Path(shown).as_posix()
-    return fnmatch.fnmatch(posix, glob) or fnmatch.fnmatch(Path(shown).name, glob) or fnmatch.fnmatch(posix, f"*/{glob}")
+    """A per-file-ignores glob: a bare name matches anywhere, a path glob is anchored (absolute)."""
+    path = Path(shown)
+    return fnmatch.fnmatch(path.name, glob) or fnmatch.fnmatch(path.absolute().as_posix(), glob)
 
 
 def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], int]:

@@ -107,7 +107,12 @@ def load_settings(config: Path | None) -> Settings:
     if "extra_activations" in values:
         values["extra_activations"] = frozenset(values["extra_activations"])
     if "per_file_ignores" in values:
-        values["per_file_ignores"] = tuple((glob, tuple(codes)) for glob, codes in values["per_file_ignores"].items())
+        # Globs with a "/" are relative to the configuration file's directory, as in ruff.
+        anchor = config.parent.absolute().as_posix()
+        values["per_file_ignores"] = tuple(
+            (f"{anchor}/{glob}" if "/" in glob and not glob.startswith("/") else glob, tuple(codes))
+            for glob, codes in values["per_file_ignores"].items()
+        )
     return Settings(**values, config_file=config)
 
 

@@ -129,6 +129,8 @@ def test_select_ignore_and_per_file_ignores(project):
     assert "tests/test_bad.py:3:34: KL102" in result.stdout
     assert "tests/test_bad.py:2:34: KL101" not in result.stdout
     assert "bad.py:2:34: KL101" in result.stdout
+    inside = run("check", "--no-cache", "--output-format", "concise", ".", cwd=project / "tests")
+    assert "test_bad.py:2:34: KL101" not in inside.stdout  # globs stay relative to the config file
 
 
 def test_unknown_config_key_is_usage_error(tmp_path):
