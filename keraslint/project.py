@@ -19,8 +19,7 @@ from keraslint.discover import Candidate
 from keraslint.prefilter import needles, parse, positional_calls
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
-from keraslint.runner import notebook_program, read_bytes
-from keraslint.sources import SourceError, decode_python, read_notebook
+from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
 
 FACTS_FORMAT = 1
 

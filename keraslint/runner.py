@@ -10,7 +10,6 @@ import fnmatch
 import functools
 import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
 from keraslint.rules import Context
 from keraslint.sources import (
-    SourceError, decode_python, dump_notebook, read_notebook, cell_text, set_cell_text,
+    SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_bytes, read_notebook,
+    set_cell_text,
 )
 
 SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
@@ -124,14 +124,6 @@ def check_file(path: Path, job: Job) -> FileResult:
 
 def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
     return Diagnostic(code, message, shown, Position(1, 1), Position(1, 1))
-
-
-def read_bytes(path: Path) -> bytes:
-    info = os.stat(path)  # follows the link: a broken link raises here
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError("KL001", "Not a regular file; not checked")
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def _check_file(path: Path, shown: str, job: Job) -> FileResult:
@@ -257,25 +249,6 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
         result.diff = unified_diff(notebook.raw, new_raw, shown)
         result.fixed_data = new_raw.encode("utf-8")
     return result
-
-
-def notebook_program(notebook, shown: str):
-    """(joined code of the cells that parse, origin (cell, row) of each line, syntax errors)."""
-    parts, origins, broken = [], [], []
-    for cell in notebook.cells:
-        error = parse(cell.text)
-        if isinstance(error, tuple):
-            line, column, message = error
-            position = Position(max(line, 1), max(column, 1))
-            broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
-            continue
-        lines = cell.text.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        parts += lines
-        origins += [(cell.index, row) for row in range(1, len(lines) + 1)]
-    origins.append((notebook.cells[-1].index if notebook.cells else 1, 1))
-    return "\n".join(parts) + "\n", origins, broken
 
 
 def _in_cell(diagnostic: Diagnostic, origins) -> Diagnostic:

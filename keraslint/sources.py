@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
+from pathlib import Path
+
+from keraslint.diagnostics import Diagnostic, Position
+from keraslint.prefilter import parse
 
 
 class SourceError(Exception):
@@ -121,3 +127,31 @@ def set_cell_text(cell: dict, text: str) -> None:
         cell["source"] = text.splitlines(keepends=True)
     else:
         cell["source"] = text
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes (following links); SourceError for FIFOs, devices, directories."""
+    info = os.stat(path)  # follows the link: a broken link raises here
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError("KL001", "Not a regular file; not checked")
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def notebook_program(notebook, shown: str):
+    """(joined code of the cells that parse, origin (cell, row) of each line, syntax errors)."""
+    parts, origins, broken = [], [], []
+    for cell in notebook.cells:
+        error = parse(cell.text)
+        if isinstance(error, tuple):
+            line, column, message = error
+            position = Position(max(line, 1), max(column, 1))
+            broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
+            continue
+        lines = cell.text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        parts += lines
+        origins += [(cell.index, row) for row in range(1, len(lines) + 1)]
+    origins.append((notebook.cells[-1].index if notebook.cells else 1, 1))
+    return "\n".join(parts) + "\n", origins, broken
