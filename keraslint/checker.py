@@ -20,6 +20,7 @@ from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
 from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
+from keraslint.rules.identifiers import check_identifier
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
 LITERAL_TYPES = (str, bool, int, float)
@@ -76,6 +77,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
             findings += check_keywords(owner, is_layer, named, context)
     _keyword_defaults(index, resolver, names, context.target, judge)
+    findings += _identifier_findings(index, resolver, keras_calls, context)
     for attribute in index.attributes:
         path = resolver.keras(dotted_name(attribute))
         if is_activations_attribute(path):
@@ -92,6 +94,60 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
                     if finding:
                         findings.append(finding)
     return findings
+
+
+FAMILY_SUFFIXES = (("_initializer", "initializers"), ("_regularizer", "regularizers"), ("_constraint", "constraints"))
+COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
+GETTERS = {f"{family}.get": family for family in ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")}
+
+
+def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context) -> list[Finding]:
+    """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
+    ``keras.<family>.get("...")``."""
+    findings = []
+
+    def judge(values, family: str) -> None:
+        for node in values:
+            finding = check_identifier(node, family, node.value, context)
+            if finding:
+                findings.append(finding)
+
+    for call in keras_calls:
+        for keyword in call.keywords:
+            for suffix, family in FAMILY_SUFFIXES:
+                if keyword.arg and keyword.arg.endswith(suffix):
+                    judge(_strings(keyword.value, nested=False), family)
+        family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
+        if family and call.args:
+            judge(_strings(call.args[0], nested=False), family)
+    if not (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
+        return findings
+    for call in index.calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "compile" and _may_be_model(call.func.value, resolver):
+            for keyword in call.keywords:
+                if keyword.arg in COMPILE_KEYWORDS:
+                    judge(_strings(keyword.value, nested=keyword.arg != "optimizer"), COMPILE_KEYWORDS[keyword.arg])
+    return findings
+
+
+def _may_be_model(receiver: ast.AST, resolver: Resolver) -> bool:
+    """``model.compile``: not ``re.compile`` or ``torch.compile`` (receivers imported from elsewhere)."""
+    dotted = dotted_name(receiver)
+    if dotted is None:
+        return True
+    head = dotted.partition(".")[0]
+    return head not in resolver.imported_names or resolver.keras(dotted) is not None
+
+
+def _strings(node: ast.AST, nested: bool) -> list[ast.Constant]:
+    """String literals in a value: the value itself, or (``nested``) inside lists, tuples and dict values."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node]
+    if nested and isinstance(node, (ast.List, ast.Tuple)):
+        return [s for element in node.elts for s in _strings(element, nested)]
+    if nested and isinstance(node, ast.Dict):
+        return [s for value in node.values for s in _strings(value, nested)]
+    return []
 
 
 def activation_values(call: ast.Call, role: CallRole, target) -> list[ast.AST]:

@@ -22,10 +22,14 @@ def layer_names() -> frozenset[str]:
     return frozenset().union(*(r.layers for r in load_catalog().releases))
 
 
+IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "compile", "initializers", "regularizers",
+                    "constraints", "losses", "metrics", "optimizers")
+
+
 @functools.lru_cache(maxsize=1)
 def needles() -> tuple[str, ...]:
-    """Activation words: a file with any of them may have a finding."""
-    return ("ctivation", *sorted(layer_names()))
+    """Activation and identifier words: a file with any of them may have a finding."""
+    return ("ctivation", *sorted(layer_names()), *IDENTIFIER_WORDS)
 
 
 @functools.lru_cache(maxsize=1)

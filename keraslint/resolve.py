@@ -251,6 +251,8 @@ class Resolver:
             for q in set().union(*collector.imported.values(), collector.star_modules)
         )
         self.star_modules = [m for m in collector.star_modules if keras_path(m) is not None]
+        self.imported_names = frozenset(collector.imported)
+        self.uses_keras = bool(self.star_modules) or any(keras_path(t) is not None for t in self.bindings.values())
 
     @staticmethod
     def _qualify(dotted: str, bindings: dict[str, str]) -> str | None:

@@ -113,3 +113,22 @@ def test_positional_activation_indices_per_era():
     assert keras2.positional_activation["Dense"] == keras3.positional_activation["Dense"] == 1
     assert keras3.positional_activation["Conv2D"] == 7
     assert CATALOG.target(">=2.12,<3", "t").positional_index("Dense") == 1
+
+
+@pytest.mark.parametrize("family,name,spec,accepted", [
+    ("optimizers", "adamw", "2.13", False), ("optimizers", "adamw", "3.0", True),
+    ("optimizers", "ADAM", "2.0.0", True), ("optimizers", "Adam", "3.6", True),  # case-insensitive lookup
+    ("losses", "dice", "3.1", False), ("losses", "dice", "3.2", True),
+    ("losses", "huber", "2.3", False), ("losses", "huber", "2.6", True),
+    ("metrics", "auc", "2.15", False), ("metrics", "auc", "3.0", True), ("metrics", "AUC", "2.15", True),
+    ("constraints", "nonneg", "2.15", True), ("constraints", "nonneg", "3.0", False),
+    ("initializers", "he_normal", "2.0.0", True), ("initializers", "he_normal", "2.2", True),
+    ("initializers", "variance_scaling", "2.3", False), ("initializers", "variance_scaling", "3.0", True),
+    ("regularizers", "l1l2", "2.15", False), ("regularizers", "l1l2", "3.0", True),
+])
+def test_identifier_families_per_era(family, name, spec, accepted):
+    distribution = "tensorflow" if spec == "2.2" else "keras"
+    target = CATALOG.target(spec, "t", distribution)
+    names = target.family_names(family)
+    found = name.lower() in {n.lower() for n in names} if target.family_ignores_case(family) else name in names
+    assert found is accepted

@@ -24,6 +24,7 @@ import argparse
 import ast
 import io
 import json
+import re
 import sys
 import urllib.parse
 import urllib.request
@@ -121,10 +122,12 @@ def newest_linux_wheel(index: dict, minor: str) -> dict:
 
 
 def _tensorflow_member(name: str) -> bool:
-    """tf.keras's activations and layer modules (``tensorflow_core/`` in TF 2.0-2.1, else ``tensorflow/``)."""
+    """tf.keras's activations, identifier families and layer modules (``tensorflow_core/`` in TF 2.0-2.1)."""
     inner = name.split("/", 1)[-1]
-    wanted = inner == "python/keras/activations.py" or (
-        inner.startswith("python/keras/layers/") and name.endswith(".py")
+    family_files = {f"python/keras/{f}.py" for f in FAMILIES} | {f"python/keras/{f}/__init__.py" for f in FAMILIES}
+    wanted = inner == "python/keras/activations.py" or inner in family_files or (
+        inner.startswith(("python/keras/layers/", "python/keras/initializers/", "python/keras/utils/generic_utils"))
+        and name.endswith(".py")
     )
     return wanted and "/tests/" not in name and not name.endswith("_test.py")
 
@@ -184,6 +187,7 @@ def describe_release(distribution: str, version: str, sources: dict[str, str]) -
     layers = layer_classes(package, sources)
     entry["layers"] = layers
     entry["positional_activation"] = positional_activations(package, sources)
+    entry["families"] = {family: family_table(package, family, sources) for family in FAMILIES}
     if _delegates_to_tensorflow(module):
         entry["delegates_to"] = "tensorflow"
         return entry
@@ -309,6 +313,135 @@ def layer_classes(package: str, sources: dict[str, str]) -> dict[str, list[str] 
     return classes
 
 
+FAMILIES = ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")
+FAMILY_MODULES = ("{pkg}/src/{f}/__init__.py", "{pkg}/src/{f}.py", "{pkg}/{f}/__init__.py", "{pkg}/{f}.py",
+                  "tensorflow/python/keras/{f}/__init__.py", "tensorflow/python/keras/{f}.py")
+NOT_IDENTIFIERS = {"get", "serialize", "deserialize"}
+HELPER_MODULES = ("utils", "util", "framework", "backend", "export", "saving", "engine", "dtensor", "platform",
+                  "doc_controls", "dispatch", "__future__")
+
+
+def snake_cases(name: str) -> set[str]:
+    """Both ``to_snake_case`` variants (Keras 2 generic_utils and Keras 3 naming)."""
+    keras2 = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)).lower()
+    cleaned = re.sub(r"\W+", "", name)
+    keras3 = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cleaned)).lower()
+    return {n if not n.startswith("_") else "private" + n for n in (keras2, keras3)}
+
+
+def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
+    """Strings ``keras.<family>.get`` accepts in one release, and whether the lookup ignores case.
+
+    The union of what each lookup mechanism found in the module contributes: Keras 2 module
+    globals (definitions, aliases, imported names that are not modules); Keras 3 tables
+    (``ALL_OBJECTS`` by ``__name__``, snake_case or lowercase, plus literal aliases); Keras 2
+    optimizer ``all_classes`` dicts; Keras 2.6+ initializer ``populate_deserializable_objects``
+    (classes of the populated modules, their snake_case aliases and literal keys).
+    """
+    path = next((t.format(pkg=package, f=family) for t in FAMILY_MODULES
+                 if t.format(pkg=package, f=family) in sources), None)
+    if path is None:
+        return {"names": [], "case_insensitive": False, "source": None}
+    text = sources[path]
+    tree = ast.parse(text)
+    names: set[str] = set()
+    listed: list[str] = []
+    for node in _outside_classes(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Set, ast.List, ast.Tuple)):
+            if any(isinstance(t, ast.Name) and t.id == "ALL_OBJECTS" for t in node.targets):
+                listed = [e.id for e in node.value.elts if isinstance(e, ast.Name)]
+        if isinstance(node, ast.Dict) and node.values and all(
+            isinstance(v, (ast.Name, ast.Attribute)) for v in node.values
+        ):  # lookup tables map names to objects; config dicts do not
+            names |= {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+                        and isinstance(target.slice.value, str):
+                    names.add(target.slice.value)
+    if listed:
+        if "cls.__name__:" in text or "__name__: cls" in text or "fn.__name__" in text:
+            names |= set(listed)
+        if "to_snake_case(cls.__name__)" in text:
+            names |= {s for n in listed for s in snake_cases(n)}
+        if "__name__.lower()" in text:
+            names |= {n.lower() for n in listed}
+    if "globals()" in text:
+        names |= _module_globals(tree, path, sources)
+    if "populate_dict_with_module_objects" in text:
+        for module in _populated_modules(tree, path, sources):
+            classes = {n.name for n in ast.parse(sources[module]).body if isinstance(n, ast.ClassDef)}
+            names |= classes | {s for c in classes for s in snake_cases(c)}
+    case_insensitive = ".lower()" in text and family == "optimizers"
+    names = {n for n in names if n and not n.startswith("_") and n not in NOT_IDENTIFIERS}
+    return {"names": sorted(names), "case_insensitive": case_insensitive, "source": path}
+
+
+def _outside_classes(tree: ast.Module):
+    """Every node except those inside classes (``get_config`` dicts) and ``get``/``serialize``."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef) or (isinstance(node, ast.FunctionDef) and node.name in ("get", "serialize")):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _module_file(dotted: str, sources: dict[str, str]) -> str | None:
+    base = dotted.replace(".", "/")
+    for candidate in (f"{base}.py", f"{base}/__init__.py"):
+        if candidate in sources:
+            return candidate
+    return None
+
+
+def _module_globals(tree: ast.Module, path: str, sources: dict[str, str]) -> set[str]:
+    """Module-level callables a ``globals()`` lookup finds: definitions, aliases of them, and imported
+    names (``from .accuracy_metrics import Accuracy``, ``from ...ops.init_ops import he_normal``),
+    except submodules and helpers imported from utility modules."""
+    names = set()
+    parts = path.rsplit("/", 1)[0].split("/")
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            base_parts = parts[: len(parts) - node.level + 1] if node.level else []
+            base = ".".join(base_parts + ([node.module] if node.module else []))
+            if any(helper in base for helper in HELPER_MODULES):
+                continue
+            for alias in node.names:
+                if _module_file(f"{base}.{alias.name}", sources) is None:
+                    names.add(alias.asname or alias.name)
+    return names
+
+
+def _populated_modules(tree: ast.Module, path: str, sources: dict[str, str]) -> list[str]:
+    """Source files of the modules passed to ``populate_dict_with_module_objects``."""
+    imported = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.split(".")[0]] = alias.name
+    modules = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "populate_dict_with_module_objects":
+            for argument in node.args[1:2]:
+                for element in getattr(argument, "elts", []):
+                    dotted = imported.get(getattr(element, "id", None) or "")
+                    found = dotted and _module_file(dotted, sources)
+                    if not found and dotted and dotted.startswith("tensorflow.python.keras."):
+                        found = _module_file(dotted, sources)
+                    if found:
+                        modules.append(found)
+    return modules
+
+
 LAYER_ROOTS = ("{pkg}/layers/", "{pkg}/src/layers/", "tensorflow/python/keras/layers/")
 
 
@@ -368,7 +501,7 @@ def resolve_delegations(entries: list[dict]) -> None:
     for entry in entries:
         if entry.pop("delegates_to", None):
             base = tensorflow["2.2"]
-            entry.update({k: base[k] for k in ("functions", "strings", "quirks", "positional_activation")})
+            entry.update({k: base[k] for k in ("functions", "strings", "quirks", "positional_activation", "families")})
             entry["via"] = f"tensorflow {base['version']}"
 
 

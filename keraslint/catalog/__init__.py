@@ -28,6 +28,7 @@ class Release:
     layers: dict  # class name -> {"keywords": [...], "deprecated": [...]}
     quirks: frozenset[str]
     positional_activation: dict  # layer class -> index of ``activation`` among positional arguments
+    families: dict  # "losses" -> {"names": [...], "case_insensitive": bool}
 
     @property
     def shown_version(self) -> str:
@@ -73,6 +74,13 @@ class Target:
         """Where ``layer`` takes ``activation`` positionally, when every targeted release agrees."""
         indices = {r.positional_activation.get(layer) for r in self.releases}
         return indices.pop() if len(indices) == 1 else None
+
+    def family_names(self, family: str) -> frozenset[str]:
+        """Identifiers of ``family`` (losses, metrics, ...) every targeted release accepts."""
+        return frozenset.intersection(*(r.families[family]["names"] for r in self.releases))
+
+    def family_ignores_case(self, family: str) -> bool:
+        return all(r.families[family]["case_insensitive"] for r in self.releases)
 
     def rejecting(self, name: str) -> list[Release]:
         return [r for r in self.releases if name not in r.strings]
@@ -153,6 +161,15 @@ class Catalog:
             runs.append(current)
         return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs)
 
+    def accepting_identifier(self, family: str, name: str) -> list[Release]:
+        def accepts(release: Release) -> bool:
+            table = release.families[family]
+            if table["case_insensitive"]:
+                return name.lower() in {n.lower() for n in table["names"]}
+            return name in table["names"]
+
+        return [r for r in self.releases if accepts(r)]
+
     def keyword_renames(self) -> dict[tuple[str, str], str]:
         """{(function or layer, old keyword): new keyword} in both directions."""
         renames = {}
@@ -177,6 +194,8 @@ def load() -> Catalog:
                 layers=entry["layers"],
                 quirks=frozenset(entry["quirks"]),
                 positional_activation=entry["positional_activation"],
+                families={f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]}
+                          for f, t in entry["families"].items()},
             )
         )
     order = {"keras": 0, "tf-keras": 1, "tensorflow": 2}

@@ -49,7 +49,7 @@ def register(rule: Rule) -> Rule:
 
 def all_rules() -> list[Rule]:
     """Every rule, in code order (importing the family modules registers them)."""
-    from keraslint.rules import activations, api, custom, files, models  # noqa: F401
+    from keraslint.rules import activations, api, custom, files, identifiers, models  # noqa: F401
 
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 

@@ -1,0 +1,139 @@
+"""Other strings Keras resolves by name: initializers, regularizers, constraints, losses,
+metrics and optimizers (layer keywords, ``compile(...)`` and ``keras.<family>.get``)."""
+from __future__ import annotations
+
+from keraslint.rules import Context, Finding, Rule, register
+from keraslint.rules.activations import nearest, unambiguous
+
+FAMILY_WORDS = {
+    "initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint",
+    "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
+}
+
+UNKNOWN_IDENTIFIER = register(Rule(
+    code="KL401",
+    name="unknown-identifier",
+    summary="Initializer, regularizer, constraint, loss, metric or optimizer string no release accepts",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds strings that Keras resolves by name in the other identifier families and that no Keras
+release accepts: `kernel_initializer="glorot_unifrom"`, `loss="categorical_crossentopy"`,
+`metrics=["acuracy"]`, `keras.losses.get("mse_")`. Layer keywords ending in `_initializer`,
+`_regularizer` and `_constraint`, and the `optimizer=`, `loss=`, `metrics=` and
+`weighted_metrics=` keywords of `compile(...)` (strings, lists, dicts, nested) are checked.
+
+## Why is this bad?
+`ValueError: Unknown loss function` (or initializer, metric, ...) when the layer is built or the
+model compiled, often after data loading.
+
+## Example
+```python
+model.compile(optimizer="adam", loss="categorical_crossentopy", metrics=["acuracy"])
+```
+
+Use instead:
+```python
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+```
+
+## Fix safety
+Safe when a single nearest accepted name exists (edit distance 1-2); otherwise no fix.
+''',
+    valid=(
+        'import keras\nmodel = keras.Sequential()\n'
+        'model.compile(optimizer="Adam", loss="mse", metrics=["accuracy", "mae"])\n',
+        'import keras\nkeras.layers.Dense(4, kernel_initializer="he_normal", kernel_regularizer="l2")\n',
+        'import re\nre.compile("loss")\n',
+    ),
+    invalid=(
+        'import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="categorical_crossentopy")\n',
+        'import keras\nkeras.layers.Dense(4, kernel_initializer="glorot_unifrom")\n',
+        'import keras\nmodel = keras.Sequential()\nmodel.compile(loss="mse", metrics={"out": ["acuracy"]})\n',
+    ),
+))
+
+IDENTIFIER_CASE = register(Rule(
+    code="KL402",
+    name="identifier-case-mismatch",
+    summary="Identifier string with the wrong casing where the lookup is case-sensitive",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds identifiers that exist with other casing or separators in a family whose lookup is
+case-sensitive in the target: `kernel_regularizer="L2"` where the release only knows `"l2"`
+and `"L1L2"`-style class names, `loss="MeanSquaredErrorr"` is KL401 instead. Optimizer lookups
+ignore case in every release, so `optimizer="Adam"` is fine.
+
+## Why is this bad?
+Keras raises `Unknown ...` for the wrong casing.
+
+## Fix safety
+Safe: the fix writes the exact spelling of the same object.
+''',
+    valid=('import keras\nkeras.layers.Dense(4, kernel_regularizer="l2")\n',),
+    invalid=('import keras\nkeras.layers.Dense(4, bias_initializer="Glorot_Uniform")\n',),
+))
+
+IDENTIFIER_UNAVAILABLE = register(Rule(
+    code="KL403",
+    name="identifier-not-in-target",
+    summary="Identifier string the targeted Keras release(s) do not accept",
+    fixable="never",
+    explanation='''
+## What it does
+Finds identifiers that some Keras releases accept but the target does not: `optimizer="adamw"`
+on Keras 2.x (the string lookup never listed AdamW there), `loss="dice"` before Keras 3.
+The message names the releases that accept it.
+
+## Why is this bad?
+The code works where the newer Keras is installed and fails elsewhere.
+
+## Fix
+Use an identifier the target has, pass the object (`keras.optimizers.AdamW()`), or raise the
+minimum Keras version.
+''',
+    options={"keras-version": "2.13"},
+    valid=('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="mse")\n',),
+    invalid=('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adamw", loss="mse")\n',),
+))
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def check_identifier(node: object, family: str, value: str, context: Context) -> Finding | None:
+    """Judge one string that Keras resolves in ``family``."""
+    target = context.target
+    names = target.family_names(family) | context.extra_activations
+    if family == "metrics":
+        names |= frozenset(context.catalog.overrides["compile_metric_strings"]["names"])
+    ignores_case = target.family_ignores_case(family)
+    if value in names or (ignores_case and value.lower() in {n.lower() for n in names}):
+        return None
+    word = FAMILY_WORDS[family]
+    if not ignores_case:
+        matches = sorted({n for n in names if _normalise(n) == _normalise(value) and n != value})
+        lower = [m for m in matches if m.islower()] or matches
+        if len(lower) == 1:
+            return Finding(
+                IDENTIFIER_CASE, node, f'Keras {word} "{value}" is spelled "{lower[0]}"',
+                new_value=lower[0], fix_message=f'Replace with "{lower[0]}"',
+            )
+    accepting = context.catalog.accepting_identifier(family, value)
+    if accepting:
+        where = target.describe()
+        return Finding(
+            IDENTIFIER_UNAVAILABLE, node,
+            f'Keras {word} "{value}" is not accepted by {where}; it needs {context.catalog.timeline(accepting)}',
+        )
+    hits = nearest(value, sorted(names))
+    if not hits:
+        return Finding(UNKNOWN_IDENTIFIER, node, f'Unknown Keras {word} "{value}"')
+    quoted = " or ".join(f'"{name}"' for name, _ in hits)
+    message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?'
+    best = unambiguous(hits)
+    if best is None:
+        return Finding(UNKNOWN_IDENTIFIER, node, message)
+    return Finding(UNKNOWN_IDENTIFIER, node, message, new_value=best, fix_message=f'Replace with "{best}"')
