@@ -83,7 +83,7 @@ def test_timeline_compacts_runs():
 
 
 def test_catalog_data_is_sorted_and_headed():
-    document = json.loads((DATA_DIR / "activations.json").read_text())
+    document = json.loads((DATA_DIR / "releases.json").read_text())
     assert document["generated_by"] == "python tools/build_catalog.py"
     for entry in document["releases"]:
         assert entry["strings"] == sorted(entry["strings"])

@@ -1,4 +1,4 @@
-"""Regenerate keraslint/catalog/activations.json from the Keras releases published on PyPI.
+"""Regenerate keraslint/catalog/releases.json (activations, identifier families, layer signatures) from PyPI.
 
     python tools/build_catalog.py [--cache DIR] [--output PATH]
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pypi_archives  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = ROOT / "keraslint" / "catalog" / "activations.json"
+DEFAULT_OUTPUT = ROOT / "keraslint" / "catalog" / "releases.json"
 MINIMUM_KERAS = Version("2.0.0")
 TENSORFLOW_MINORS = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5"]
 NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
