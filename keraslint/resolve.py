@@ -20,6 +20,7 @@ collects the calls, attributes and imports the rules look at.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -191,12 +192,16 @@ class ModuleIndex:
 
 def package_of(path: Path) -> str | None:
     """Dotted package a file belongs to, from the ``__init__.py`` files above it (None outside one)."""
-    directory = path.absolute().parent
-    parts: list[str] = []
-    while (directory / "__init__.py").is_file():
-        parts.append(directory.name)
-        directory = directory.parent
-    return ".".join(reversed(parts)) or None
+    return _package_of_directory(str(path.absolute().parent))
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of_directory(directory: str) -> str | None:
+    folder = Path(directory)
+    if not (folder / "__init__.py").is_file():
+        return None
+    parent = _package_of_directory(str(folder.parent)) if folder.parent != folder else None
+    return f"{parent}.{folder.name}" if parent else folder.name
 
 
 def module_name(path: Path) -> str:
