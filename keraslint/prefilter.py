@@ -22,14 +22,25 @@ def layer_names() -> frozenset[str]:
     return frozenset().union(*(r.layers for r in load_catalog().releases))
 
 
-IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "compile", "initializers", "regularizers",
-                    "constraints", "losses", "metrics", "optimizers")
+FAMILY_MODULES = ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")
+# A string literal passed to a ``*_initializer``/``*_regularizer``/``*_constraint`` keyword.
+IDENTIFIER_KEYWORD = re.compile(r"_(?:initializer|regularizer|constraint)\s*=\s*[rRuUbBfF]{0,2}[\"']")
+COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
+GET_CALL = re.compile(r"\.\s*get\s*\(")
 
 
 @functools.lru_cache(maxsize=1)
 def needles() -> tuple[str, ...]:
-    """Activation and identifier words: a file with any of them may have a finding."""
-    return ("ctivation", *sorted(layer_names()), *IDENTIFIER_WORDS)
+    """Activation words: a file with any of them may have an activation finding."""
+    return ("ctivation", *sorted(layer_names()))
+
+
+def may_have_identifier_findings(text: str) -> bool:
+    """A layer keyword given a literal, a ``.compile(`` call, or a family module and a ``.get(``."""
+    return (
+        COMPILE_CALL.search(text) is not None or IDENTIFIER_KEYWORD.search(text) is not None
+        or (any(module in text for module in FAMILY_MODULES) and GET_CALL.search(text) is not None)
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,7 +67,7 @@ def may_have_findings(text: str, reexporting_modules: tuple[str, ...] = ()) -> b
     importing = _importing(reexporting_modules)
     if "keras" not in text and not (importing and importing.search(text)):
         return False
-    if any(word in text for word in needles()):
+    if any(word in text for word in needles()) or may_have_identifier_findings(text):
         return True
     names, pattern = positional_calls()
     return any(name in text for name in names) and pattern.search(text) is not None

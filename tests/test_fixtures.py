@@ -64,3 +64,15 @@ def test_prefilter_agrees_on_the_corpus():
             fast = check_bytes(data, str(path), make_job(spec, prefilter=True)).diagnostics
             full = check_bytes(data, str(path), make_job(spec, prefilter=False)).diagnostics
             assert fast == full, path
+
+
+@pytest.mark.parametrize("source", [
+    "import keras\nmodel = keras.Sequential()\nmodel.compile (loss='msee')\n",
+    "import keras\nkeras.layers.Dense(4, kernel_initializer = 'glorot_unifrom')\n",
+    "from keras import losses as L\nL . get('msee')\n",
+    "from keras import layers\nlayers.Dense(64, 'reul')\n",
+])
+def test_prefilter_keeps_every_kind_of_site(source):
+    data = source.encode()
+    fast = check_bytes(data, "x.py", make_job(prefilter=True)).diagnostics
+    assert fast and fast == check_bytes(data, "x.py", make_job(prefilter=False)).diagnostics
