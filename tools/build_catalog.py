@@ -435,8 +435,6 @@ def _populated_modules(tree: ast.Module, path: str, sources: dict[str, str]) -> 
                 for element in getattr(argument, "elts", []):
                     dotted = imported.get(getattr(element, "id", None) or "")
                     found = dotted and _module_file(dotted, sources)
-                    if not found and dotted and dotted.startswith("tensorflow.python.keras."):
-                        found = _module_file(dotted, sources)
                     if found:
                         modules.append(found)
     return modules

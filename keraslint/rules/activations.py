@@ -293,12 +293,19 @@ def _unknown(node, value: str, context: Context) -> Finding:
             UNKNOWN, node,
             f'"{value}" is a helper of keras.activations, not an activation; Keras finds it and then fails',
         )
-    hits = nearest(value, context.target.function_names + sorted(context.extra_activations))
+    return unknown_with_suggestions(
+        UNKNOWN, node, "activation", value, context.target.function_names + sorted(context.extra_activations),
+    )
+
+
+def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, candidates: list[str]) -> Finding:
+    """``Unknown Keras <word> "x"; did you mean ...?``, with a safe fix when one name is nearest."""
+    hits = nearest(value, candidates)
     if not hits:
-        return Finding(UNKNOWN, node, f'Unknown Keras activation "{value}"')
+        return Finding(rule, node, f'Unknown Keras {word} "{value}"')
     quoted = " or ".join(f'"{name}"' for name, _ in hits)
-    message = f'Unknown Keras activation "{value}"; did you mean {quoted}?'
+    message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?'
     best = unambiguous(hits)
     if best is None:
-        return Finding(UNKNOWN, node, message)
-    return Finding(UNKNOWN, node, message, new_value=best, fix_message=f'Replace with "{best}"')
+        return Finding(rule, node, message)
+    return Finding(rule, node, message, new_value=best, fix_message=f'Replace with "{best}"')

@@ -3,7 +3,7 @@ metrics and optimizers (layer keywords, ``compile(...)`` and ``keras.<family>.ge
 from __future__ import annotations
 
 from keraslint.rules import Context, Finding, Rule, register
-from keraslint.rules.activations import nearest, unambiguous
+from keraslint.rules.activations import unknown_with_suggestions
 
 FAMILY_WORDS = {
     "initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint",
@@ -128,12 +128,4 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
             IDENTIFIER_UNAVAILABLE, node,
             f'Keras {word} "{value}" is not accepted by {where}; it needs {context.catalog.timeline(accepting)}',
         )
-    hits = nearest(value, sorted(names))
-    if not hits:
-        return Finding(UNKNOWN_IDENTIFIER, node, f'Unknown Keras {word} "{value}"')
-    quoted = " or ".join(f'"{name}"' for name, _ in hits)
-    message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?'
-    best = unambiguous(hits)
-    if best is None:
-        return Finding(UNKNOWN_IDENTIFIER, node, message)
-    return Finding(UNKNOWN_IDENTIFIER, node, message, new_value=best, fix_message=f'Replace with "{best}"')
+    return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names))
