@@ -16,7 +16,7 @@ from pathlib import Path
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
-from keraslint.prefilter import needles, parse, positional_calls
+from keraslint.prefilter import needles, parse
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
@@ -90,7 +90,7 @@ def project_facts(candidates: list[Candidate]) -> ProjectFacts:
             tree = parse(text)
             if not isinstance(tree, tuple):
                 registered |= registered_names(ModuleIndex(tree))
-        if any(word in text for word in needles()) or positional_calls()[1].search(text):
+        if any(word in text for word in needles()):
             package = package_of(path)
             for module in _FROM_IMPORT.findall(text):
                 imported.setdefault(absolute_module(module, package), path)

@@ -17,7 +17,7 @@ from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
 from keraslint.models import MODEL_SUFFIXES, check_model
-from keraslint.prefilter import may_have_findings, parse
+from keraslint.prefilter import Prefilter, parse
 from keraslint.resolve import package_of
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.discover import Candidate
@@ -52,6 +52,15 @@ class Job:
     def reexporting_modules(self) -> tuple[str, ...]:
         """Last names of the project modules that re-export Keras names (prefilter needles)."""
         return tuple(sorted({module.rpartition(".")[2] for module in self.project_exports}))
+
+    @functools.cached_property
+    def gate(self) -> Prefilter:
+        """The textual proof of cleanliness for this job's targets and rules."""
+        renamed = frozenset(
+            name for names in self.project_exports.values() for name, target in names.items()
+            if target.rpartition(".")[2] != name
+        )
+        return Prefilter((self.context_for(False), self.context_for(True)), self.enabled, renamed)
 
     def context_for(self, uses_tf_keras: bool) -> Context:
         target = self.tf_keras_target if uses_tf_keras else self.target
@@ -153,7 +162,7 @@ def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
 
 
 def _diagnose(text: str, shown: str, job: Job) -> list[Diagnostic]:
-    if SKIP_FILE.search(text) or (job.prefilter and not may_have_findings(text, job.reexporting_modules)):
+    if SKIP_FILE.search(text) or (job.prefilter and not job.gate.may_have_findings(text, job.reexporting_modules)):
         return []
     package = package_of(Path(shown)) if job.project_exports else None
     found = check_text(text, shown, job.context_for, job.enabled, package, job.project_exports)
