@@ -17,9 +17,9 @@ from pathlib import Path
 
 from keraslint import __version__
 from keraslint.catalog import load as load_catalog
-from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
+from keraslint.diagnostics import Diagnostic, Edit, Fix, FileResult, Position
 
-FORMAT = 2
+FORMAT = 3
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https://bford.info/cachedir/)\n"
 
 
@@ -29,7 +29,6 @@ def fingerprint(job) -> str:
         __version__, FORMAT, load_catalog().digest,
         [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],
         sorted(job.enabled), sorted(job.extra_activations), job.per_file_ignores,
-        sorted((module, sorted(names.items())) for module, names in job.project_exports.items()),
     )
     return hashlib.sha256(json.dumps(settings, default=str).encode()).hexdigest()[:24]
 
@@ -60,19 +59,26 @@ class ResultCache:
         entries = document.get("files")
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, shown: str, current: list[int] | None) -> list[Diagnostic] | None:
+    def get(self, shown: str, current: list[int] | None) -> FileResult | None:
+        """The cached result of an unchanged file whose consulted project modules are unchanged too."""
         entry = self.entries.get(shown)
         if current is None or not isinstance(entry, dict) or entry.get("stamp") != current:
             return None
         try:
-            return [_diagnostic(d) for d in entry["diagnostics"]]
+            consulted = tuple((str(path), tuple(module_stamp)) for path, module_stamp in entry["consulted"])
+            if any(tuple(stamp(Path(path)) or ()) != module_stamp for path, module_stamp in consulted):
+                return None
+            return FileResult(shown, [_diagnostic(d) for d in entry["diagnostics"]], consulted=consulted)
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, shown: str, current: list[int] | None, diagnostics: list[Diagnostic]) -> None:
-        if current is None or any(d.code == "KL000" for d in diagnostics):
+    def put(self, result: FileResult, current: list[int] | None) -> None:
+        if current is None or any(d.code == "KL000" for d in result.diagnostics):
             return
-        self.entries[shown] = {"stamp": current, "diagnostics": [asdict(d) for d in diagnostics]}
+        self.entries[result.path] = {
+            "stamp": current, "diagnostics": [asdict(d) for d in result.diagnostics],
+            "consulted": [list(pair) for pair in result.consulted],
+        }
         self.updated = True
 
     def save(self) -> None:

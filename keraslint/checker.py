@@ -20,7 +20,7 @@ from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
 from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
-from keraslint.rules.identifiers import check_identifier
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 
 LITERAL_TYPES = (str, bool, int, float)
@@ -96,9 +96,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
     return findings
 
 
-FAMILY_SUFFIXES = (("_initializer", "initializers"), ("_regularizer", "regularizers"), ("_constraint", "constraints"))
-COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
-GETTERS = {f"{family}.get": family for family in ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")}
+GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 
 
 def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context) -> list[Finding]:
@@ -114,8 +112,8 @@ def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: li
 
     for call in keras_calls:
         for keyword in call.keywords:
-            for suffix, family in FAMILY_SUFFIXES:
-                if keyword.arg and keyword.arg.endswith(suffix):
+            for word, family in KEYWORD_FAMILIES.items():
+                if keyword.arg and keyword.arg.endswith("_" + word):
                     judge(_strings(keyword.value, nested=False), family)
         family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
         if family and call.args:

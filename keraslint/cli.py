@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -64,8 +63,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
     from keraslint.reporters import FORMATS, HUMAN_FORMATS
-    from keraslint.project import cached_project_facts
-    from keraslint.runner import Job, check_bytes, run
+    from keraslint.runner import Job, check_bytes, check_project
 
     paths = list(paths) or [Path(".")]
     reading_stdin = paths == [Path("-")]
@@ -111,12 +109,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         excludes = settings.exclude or DEFAULT_EXCLUDE
         candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore, settings.model_json)
-        facts = cached_project_facts(candidates, cache.directory if cache is not None else None)
-        if facts.registered - job.extra_activations or facts.exports:
-            job = replace(job, extra_activations=job.extra_activations | facts.registered, project_exports=facts.exports)
-            if cache is not None:
-                cache = ResultCache(cache.directory, job)
-        results = run(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)
+        results = check_project(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)
 
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     report_format = settings.output_format

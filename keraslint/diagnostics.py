@@ -1,7 +1,7 @@
-"""Small frozen types shared by every layer: positions, edits, fixes, diagnostics."""
+"""Small types shared by every layer: positions, edits, fixes, diagnostics, file results."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -57,3 +57,15 @@ class Diagnostic:
 
 
 FILE_ERROR_CODES = {"KL000", "KL001", "KL002", "KL003", "KL004"}
+
+
+@dataclass
+class FileResult:
+    """One file's outcome: diagnostics, and in fix/diff mode what changed."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: int = 0
+    diff: str = ""
+    fixed_data: bytes | None = None  # the new content when fixes changed it
+    consulted: tuple = ()  # (path, stamp) of the project modules whose exports were read

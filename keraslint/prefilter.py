@@ -28,12 +28,9 @@ import warnings
 from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
-from keraslint.rules.api import check_attribute, check_keywords, MODULE_HELPERS
-from keraslint.rules.identifiers import check_identifier
+from keraslint.rules.api import check_attribute, check_keywords
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
 
-FAMILY_MODULES = ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")
-KEYWORD_FAMILIES = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
-COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -236,44 +233,40 @@ class Prefilter:
     the file may be checked against.
     """
 
-    def __init__(self, contexts: tuple[Context, Context], enabled: frozenset[str] | None = None,
-                 renamed_exports: frozenset[str] = frozenset()):
+    def __init__(self, contexts: tuple[Context, Context], enabled: frozenset[str] | None = None):
         self.contexts_of = {False: contexts[:1], True: contexts}
         self.families = {code[:3] for code in enabled} if enabled is not None else {"KL1", "KL2", "KL3", "KL4"}
-        self.renamed_exports = renamed_exports
         self.judged: dict[tuple, bool] = {}
         self.interesting = positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
         self.absent_paths = [path.rsplit(".", 1) for path in load_catalog().overrides["absent_modules"]["paths"]]
-        self.flagged = {}
-        for owner in layer_names() | activation_functions():
-            kinds = [is_layer for is_layer, names in ((True, layer_names()), (False, activation_functions())) if owner in names]
-            for is_layer in kinds:
-                candidates = [(k, k) for k in _keywords_of(owner, is_layer)]
-                for context in contexts:
-                    for finding in check_keywords(owner, is_layer, candidates, context):
-                        self.flagged.setdefault(owner, set()).add(finding.node)
-        self.owner_call = re.compile(rf"(?:{_words(self.flagged)})(?=\s*\()") if self.flagged else None
-        self.needles = needles() + cover(self.flagged)
+        self.flagged_of = {tf_keras: _flagged_keywords(self.contexts_of[tf_keras]) for tf_keras in (False, True)}
+        owners = set(self.flagged_of[True])
+        self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
+        self.needles = needles() + cover(owners)
 
-    def may_have_findings(self, text: str, reexporting_modules: tuple[str, ...] = ()) -> bool:
-        """False only when no rule can find anything in ``text``."""
-        importing = _importing(reexporting_modules)
-        if "keras" not in text and not (importing and importing.search(text)):
+    def may_have_findings(self, text: str, project_exports: dict | None = None) -> bool:
+        """False only when no rule can find anything in ``text``.
+
+        ``project_exports`` are the Keras names of the project modules the file imports from
+        (module -> {name: Keras name}); without ``keras`` in its text a file can reach Keras
+        only through them."""
+        if "keras" not in text and not project_exports:
             return False
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
         if not (activation_words or identifier_words):
             return False
         self.contexts = self.contexts_of["tf_keras" in text]
+        self.flagged = self.flagged_of["tf_keras" in text]
         try:
-            if self._aliases(text):
+            if self._aliases(text, project_exports or {}):
                 return True
             return (activation_words and self._activation_sites(text)) or (
                 identifier_words and self._identifier_sites(text))
         except Doubt:
             return True
 
-    def _aliases(self, text: str) -> bool:
+    def _aliases(self, text: str, project_exports: dict) -> bool:
         """Another name for a name the sites are found by: ``Dense as D``, ``D = layers.Dense``,
         or a name that a project module re-exports under another name."""
         patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
@@ -286,7 +279,9 @@ class Prefilter:
             line_start = text.rfind("\n", 0, match.start()) + 1
             if last and last[-1] in self.interesting and STATEMENT_START.search(text, line_start, match.start()):
                 return True
-        return any(re.search(rf"\b{name}\b", text) for name in self.renamed_exports if name in text)
+        renamed = {name for names in project_exports.values() for name, target in names.items()
+                   if target.rpartition(".")[2] != name}
+        return any(re.search(rf"\b{name}\b", text) for name in renamed if name in text)
 
     # --- activation sites (KL1, KL2, KL3) ---
     def _activation_sites(self, text: str) -> bool:
@@ -352,7 +347,7 @@ class Prefilter:
                 continue  # ``my_relu(`` is not ``relu(``
             opening = CALL_PAREN.match(text, call.end())
             keywords = {k for k, _, _ in call_arguments(text, opening.end())}
-            if keywords & self.flagged[call.group()]:
+            if keywords & self.flagged.get(call.group(), set()):
                 return True
         return False
 
@@ -419,6 +414,19 @@ class Prefilter:
         return pending is not None and not self._valid(check_identifier, pending, family)
 
 
+def _flagged_keywords(contexts) -> dict[str, set[str]]:
+    """Owner (activation function or layer) -> keywords that KL201 reports for some context."""
+    flagged = {}
+    for owner in layer_names() | activation_functions():
+        kinds = [is_layer for is_layer, names in ((True, layer_names()), (False, activation_functions())) if owner in names]
+        for is_layer in kinds:
+            candidates = [(k, k) for k in _keywords_of(owner, is_layer)]
+            for context in contexts:
+                for finding in check_keywords(owner, is_layer, candidates, context):
+                    flagged.setdefault(owner, set()).add(finding.node)
+    return flagged
+
+
 def _keywords_of(owner: str, is_layer: bool) -> set[str]:
     """Every keyword any release names for ``owner``, and their renamed forms."""
     names = set()
@@ -454,14 +462,6 @@ def _imported_names(text: str, position: int) -> list[str]:
         elif not parenthesized:
             break
     return names
-
-
-@functools.lru_cache(maxsize=64)
-def _importing(modules: tuple[str, ...]) -> re.Pattern | None:
-    if not modules:
-        return None
-    alternatives = "|".join(re.escape(m) for m in modules)
-    return re.compile(rf"^[ \t]*from[ \t]+[\w.]*\b(?:{alternatives})\b[\w.]*[ \t]+import\b", re.MULTILINE)
 
 
 def parse(text: str) -> ast.Module | tuple[int, int, str]:

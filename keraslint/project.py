@@ -1,118 +1,115 @@
-"""The first pass over a project: what one file cannot know about the others.
+"""What one file cannot know about the others, learned only when a file needs it.
 
-- Names registered with Keras anywhere (valid activation strings everywhere).
-- Keras names that project modules re-export (``from .layers import Dense``), for the modules
-  the checked files import; a module outside the scan is looked up on disk.
-
-Results are cached while no file involved has changed.
+- Keras names that project modules re-export (``from .layers import Dense``): read from the
+  top-level imports of the modules a file imports from, when that file is parsed; a module
+  outside the scan is looked up on disk.
+- Whether such a module binds a Keras name under another name (``Dense as D``): then the
+  prefilter cannot find ``D(...)`` by its words, and the importing file is parsed.
+- Names registered with Keras anywhere (valid activation strings everywhere): collected only
+  when a file has a finding they could silence, and cached while no file changes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
-from keraslint.prefilter import needles, parse
+from keraslint.prefilter import parse
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
 
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
-class ProjectFacts:
-    """What a first pass over every scanned file learns: registered names, Keras re-exports."""
+class ModuleFacts:
+    path: str
+    stamp: tuple
+    exports: dict  # name -> qualified Keras name
 
-    registered: frozenset[str] = frozenset()
-    exports: dict = field(default_factory=dict)  # module name -> {name: qualified Keras name}
-    consulted: tuple[str, ...] = ()  # files read besides the candidates (imported project modules)
-
-
-def cached_project_facts(candidates: list[Candidate], directory: Path | None) -> ProjectFacts:
-    """``project_facts``, reused from ``directory`` while no file it read has changed."""
-    if directory is None:
-        return project_facts(candidates)
-    key = hashlib.sha256(json.dumps(
-        [FACTS_FORMAT] + [(str(c.path), stamp(c.path)) for c in candidates]
-    ).encode()).hexdigest()[:24]
-    path = directory / f"facts-{key}.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        exports = document["exports"]
-        well_formed = all(
-            isinstance(module, str) and isinstance(names, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in names.items())
-            for module, names in exports.items()
-        )
-        if well_formed and all(stamp(Path(p)) == s for p, s in document["consulted"]):
-            return ProjectFacts(frozenset(map(str, document["registered"])), dict(document["exports"]),
-                                tuple(p for p, _ in document["consulted"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    facts = project_facts(candidates)
-    document = {"registered": sorted(facts.registered), "exports": facts.exports,
-                "consulted": [(p, stamp(Path(p))) for p in facts.consulted]}
-    try:
-        prepare(directory)
-        for stale in directory.glob("facts-*.json"):
-            stale.unlink()
-        path.write_text(json.dumps(document), encoding="utf-8")
-    except OSError:
-        pass
-    return facts
+    @property
+    def renamed(self) -> set[str]:
+        """Names bound to a Keras name other than their own (``Dense as D``)."""
+        return {name for name, target in self.exports.items() if target.rpartition(".")[2] != name}
 
 
-_FROM_IMPORT = re.compile(r"^\s*from\s+(\.*[\w.]*)\s+import\b", re.MULTILINE)
+@dataclass(frozen=True)
+class Project:
+    """The project's modules: name -> file, for the checked files (others are found on disk)."""
+
+    modules: dict
+
+    @classmethod
+    def of(cls, candidates: list[Candidate]) -> Project:
+        return cls({module_name(c.path): str(c.path) for c in candidates if c.path.suffix == ".py"})
+
+    def imports(self, text: str, shown: str) -> dict[str, ModuleFacts]:
+        """Facts of the project modules that ``text`` (the file ``shown``) imports names from."""
+        if "import" not in text:
+            return {}
+        importer = Path(shown)
+        package = package_of(importer)
+        found = {}
+        for base in _FROM_IMPORT.findall(text):
+            module = absolute_module(base, package)
+            path = self.modules.get(module) or _module_file(module, importer)
+            if path:
+                found[module] = module_facts(str(path), tuple(stamp(Path(path)) or ()))
+        return found
 
 
-def project_facts(candidates: list[Candidate]) -> ProjectFacts:
-    """First pass: names any file registers with Keras, and the Keras names that project
-    modules imported by a checked file re-export. Files are read one at a time (memory stays
-    flat) and only registering files and imported modules are parsed."""
+@functools.lru_cache(maxsize=4096)
+def module_facts(path: str, file_stamp: tuple) -> ModuleFacts:
+    """The Keras names one module file binds at its top level (``file_stamp`` keys the memo);
+    none for a module that does not mention Keras."""
+    text = _read_text(Path(path))
+    if text is None or "keras" not in text:
+        return ModuleFacts(path, file_stamp, {})
+    imports = _top_level_imports(text)
+    tree = parse(imports)  # exports come from imports: parse only those
+    if isinstance(tree, tuple):
+        tree = parse(text)
+    exports = {} if isinstance(tree, tuple) else Resolver(ModuleIndex(tree), package_of(Path(path))).exports()
+    return ModuleFacts(path, file_stamp, exports)
+
+
+def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> frozenset[str]:
+    """Names any checked file registers with Keras; cached in ``directory`` while no file changes."""
+    stamps = [(str(c.path), stamp(c.path)) for c in candidates]
+    key = hashlib.sha256(json.dumps([FACTS_FORMAT, stamps]).encode()).hexdigest()[:24]
+    path = directory / f"facts-{key}.json" if directory is not None else None
+    if path is not None:
+        try:
+            names = json.loads(path.read_text(encoding="utf-8"))["registered"]
+            if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                return frozenset(names)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     registered: set[str] = set()
-    imported: dict[str, Path] = {}  # project module -> a file that imports it (to find it on disk)
-    modules: dict[str, Path] = {}
     for candidate in candidates:
-        path = candidate.path
-        if path.suffix not in (".py", ".ipynb"):
+        if candidate.path.suffix not in (".py", ".ipynb"):
             continue
-        text = _read_text(path)
-        if text is None:
-            continue
-        if path.suffix == ".py":
-            modules[module_name(path)] = path
-        if may_register(text):
+        text = _read_text(candidate.path)
+        if text is not None and may_register(text):
             tree = parse(text)
             if not isinstance(tree, tuple):
                 registered |= registered_names(ModuleIndex(tree))
-        if any(word in text for word in needles()):
-            package = package_of(path)
-            for module in _FROM_IMPORT.findall(text):
-                imported.setdefault(absolute_module(module, package), path)
-    exports: dict[str, dict[str, str]] = {}
-    consulted = []
-    for name, importer in imported.items():
-        path = modules.get(name)
-        if path is None:
-            path = _module_file(name, importer)
-            if path is not None:
-                consulted.append(str(path))
-        text = _read_text(path)
-        if text is None or "keras" not in text:
-            continue
-        tree = parse(_top_level_imports(text))  # exports come from imports: parse only those
-        if isinstance(tree, tuple):
-            tree = parse(text)
-        if not isinstance(tree, tuple):
-            module_exports = Resolver(ModuleIndex(tree), package_of(path)).exports()
-            if module_exports:
-                exports[name] = module_exports
-    return ProjectFacts(frozenset(registered), exports, tuple(sorted(consulted)))
+    if path is not None:
+        try:
+            prepare(directory)
+            for stale in directory.glob("facts-*.json"):
+                stale.unlink()
+            path.write_text(json.dumps({"registered": sorted(registered)}), encoding="utf-8")
+        except OSError:
+            pass
+    return frozenset(registered)
 
 
 def _module_file(module: str, importer: Path) -> Path | None:
@@ -130,10 +127,8 @@ def _module_file(module: str, importer: Path) -> Path | None:
     return None
 
 
-def _read_text(path: Path | None) -> str | None:
+def _read_text(path: Path) -> str | None:
     """A Python file's text, or a notebook's code cells joined; None when unreadable."""
-    if path is None:
-        return None
     try:
         data = read_bytes(path)
         if path.suffix == ".ipynb":

@@ -10,7 +10,7 @@ import fnmatch
 import functools
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keraslint.cache import ResultCache, stamp
@@ -18,8 +18,9 @@ from keraslint.catalog import Target, load as load_catalog
 from keraslint.checker import check_text
 from keraslint.models import MODEL_SUFFIXES, check_model
 from keraslint.prefilter import Prefilter, parse
+from keraslint.project import Project, registered_anywhere
 from keraslint.resolve import package_of
-from keraslint.diagnostics import Diagnostic, Position
+from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import Candidate
 from keraslint.fixer import apply_edits, fixable, write_atomic
 from keraslint.rules import Context
@@ -45,35 +46,17 @@ class Job:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     mode: str = "check"  # "check", "fix" or "diff"
     unsafe_fixes: bool = False
-    prefilter: bool = True  # skip files without the needle words; False parses every file
-    project_exports: dict = field(default_factory=dict)  # module -> {name: Keras name}, from the first pass
-
-    @functools.cached_property
-    def reexporting_modules(self) -> tuple[str, ...]:
-        """Last names of the project modules that re-export Keras names (prefilter needles)."""
-        return tuple(sorted({module.rpartition(".")[2] for module in self.project_exports}))
+    prefilter: bool = True  # skip files the prefilter proves clean; False parses every file
+    project: Project | None = None  # where the project's modules are (re-exported Keras names)
 
     @functools.cached_property
     def gate(self) -> Prefilter:
         """The textual proof of cleanliness for this job's targets and rules."""
-        renamed = frozenset(
-            name for names in self.project_exports.values() for name, target in names.items()
-            if target.rpartition(".")[2] != name
-        )
-        return Prefilter((self.context_for(False), self.context_for(True)), self.enabled, renamed)
+        return Prefilter((self.context_for(False), self.context_for(True)), self.enabled)
 
     def context_for(self, uses_tf_keras: bool) -> Context:
         target = self.tf_keras_target if uses_tf_keras else self.target
         return Context(target, load_catalog(), self.extra_activations)
-
-
-@dataclass
-class FileResult:
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    fixed: int = 0
-    diff: str = ""
-    fixed_data: bytes | None = None  # the new content when fixes changed it
 
 
 def display_path(path: Path) -> str:
@@ -81,6 +64,37 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+SILENCEABLE = ("KL1", "KL4", "KL5")  # findings that a name registered with Keras can silence
+
+
+def check_project(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
+                  cache: ResultCache | None = None) -> list[FileResult]:
+    """``run`` over a project: imports between its modules are followed, and names registered
+    with Keras anywhere in it count everywhere.
+
+    Registrations are collected only when a finding could depend on them (a check with none
+    never reads them); fixes learn them first, so a registered name is never rewritten.
+    """
+    job = replace(job, project=Project.of(candidates))
+    directory = cache.directory if cache is not None else None
+    if job.mode != "check":
+        job = _with_registrations(job, candidates, directory)
+    results = run(candidates, job, workers, progress, cache)
+    doubtful = {r.path for r in results if any(d.code.startswith(SILENCEABLE) for d in r.diagnostics)}
+    if job.mode != "check" or not doubtful:
+        return results
+    registered_job = _with_registrations(job, candidates, directory)
+    if registered_job is job:
+        return results
+    again = run([c for c in candidates if display_path(c.path) in doubtful], registered_job, workers)
+    return sorted([r for r in results if r.path not in doubtful] + again, key=lambda r: r.path)
+
+
+def _with_registrations(job: Job, candidates: list[Candidate], directory: Path | None) -> Job:
+    registered = registered_anywhere(candidates, directory) - job.extra_activations
+    return replace(job, extra_activations=job.extra_activations | registered) if registered else job
 
 
 def run(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
@@ -92,7 +106,7 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
         current = stamp(candidate.path) if cache else None
         hit = cache.get(shown, current) if cache else None
         if hit is not None:
-            results.append(FileResult(shown, hit))
+            results.append(hit)
             if progress:
                 progress()
         else:
@@ -109,7 +123,7 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
         fresh = list(_with_progress((check_file(path, job) for path in paths), progress))
     if cache:
         for (_, current), result in zip(todo, fresh):
-            cache.put(result.path, current, result.diagnostics)
+            cache.put(result, current)
         cache.save()
     return sorted(results + fresh, key=lambda r: r.path)
 
@@ -161,12 +175,18 @@ def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
     return _check_python(shown, data, job)
 
 
-def _diagnose(text: str, shown: str, job: Job) -> list[Diagnostic]:
-    if SKIP_FILE.search(text) or (job.prefilter and not job.gate.may_have_findings(text, job.reexporting_modules)):
-        return []
-    package = package_of(Path(shown)) if job.project_exports else None
-    found = check_text(text, shown, job.context_for, job.enabled, package, job.project_exports)
-    return suppress(found, text, shown, job.per_file_ignores)
+def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]:
+    """Diagnostics of one source, and the project modules consulted for them."""
+    if SKIP_FILE.search(text):
+        return [], ()
+    imported = job.project.imports(text, shown) if job.project else {}
+    consulted = tuple((facts.path, facts.stamp) for facts in imported.values())
+    exports = {module: facts.exports for module, facts in imported.items() if facts.exports}
+    if job.prefilter and not job.gate.may_have_findings(text, exports):
+        return [], consulted
+    package = package_of(Path(shown)) if exports else None
+    found = check_text(text, shown, job.context_for, job.enabled, package, exports)
+    return suppress(found, text, shown, job.per_file_ignores), consulted
 
 
 def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_ignores) -> list[Diagnostic]:
@@ -197,7 +217,7 @@ def _glob_matches(shown: str, glob: str) -> bool:
 
 def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], int]:
     """Apply fixes until none is left; returns (text, remaining diagnostics, number of fixes)."""
-    diagnostics = _diagnose(text, shown, job)
+    diagnostics, _ = _diagnose(text, shown, job)
     applied_total = 0
     for _ in range(MAX_FIX_ROUNDS):
         edits = [e for d in diagnostics if fixable(d, job.unsafe_fixes) for e in d.fix.edits]
@@ -208,7 +228,7 @@ def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], i
             message = "Fixes were not applied: the result would not parse (please report this)"
             return text, diagnostics + [_file_diagnostic("KL000", message, shown)], applied_total
         text, applied_total = new_text, applied_total + len(applied)
-        diagnostics = _diagnose(text, shown, job)
+        diagnostics, _ = _diagnose(text, shown, job)
     return text, diagnostics, applied_total
 
 
@@ -218,7 +238,8 @@ def _check_python(shown: str, data: bytes, job: Job) -> FileResult:
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
     if job.mode == "check":
-        return FileResult(shown, _diagnose(source.text, shown, job))
+        diagnostics, consulted = _diagnose(source.text, shown, job)
+        return FileResult(shown, diagnostics, consulted=consulted)
     new_text, remaining, fixed = _fix_text(source.text, shown, job)
     result = FileResult(shown, remaining, fixed)
     if fixed and new_text != source.text:
@@ -235,7 +256,8 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
     text, origins, broken = notebook_program(notebook, shown)
     if job.mode == "check":
-        return FileResult(shown, broken + [_in_cell(d, origins) for d in _diagnose(text, shown, job)])
+        diagnostics, consulted = _diagnose(text, shown, job)
+        return FileResult(shown, broken + [_in_cell(d, origins) for d in diagnostics], consulted=consulted)
     new_text, remaining, fixed = _fix_text(text, shown, job)
     result = FileResult(shown, broken + [_in_cell(d, origins) for d in remaining], fixed)
     if not fixed:

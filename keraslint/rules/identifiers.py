@@ -9,6 +9,10 @@ FAMILY_WORDS = {
     "initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint",
     "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
 }
+FAMILY_MODULES = tuple(FAMILY_WORDS)
+# Layer keywords ending in ``_<word>`` take an identifier of the family (``kernel_initializer``).
+KEYWORD_FAMILIES = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
+COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
 
 UNKNOWN_IDENTIFIER = register(Rule(
     code="KL401",

@@ -1,0 +1,209 @@
+"""The textual proof of cleanliness (``keraslint/prefilter.py``) never loses a finding.
+
+Every source here is checked both ways: with the prefilter (``fast``) and by parsing
+everything (``full``); the results must be identical. Sources with a finding must stay
+findings; clean sources should be proven clean without parsing.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import make_job
+from keraslint.prefilter import Doubt, call_arguments, read_value
+from keraslint.runner import check_bytes
+
+
+def both_ways(source: str, spec: str = "3.15"):
+    data = source.encode()
+    fast = check_bytes(data, "x.py", make_job(spec, prefilter=True)).diagnostics
+    full = check_bytes(data, "x.py", make_job(spec, prefilter=False)).diagnostics
+    return fast, full
+
+
+# Each has a finding that only a careful reading of the text keeps.
+HIDDEN_FINDINGS = [
+    "from keras.layers import Dense as D\nD(4, 'reul')\n",
+    "from keras import layers\nD = layers.Dense\nD(4, 'reul')\n",
+    "from keras import layers\nD = (\n    layers.Dense\n)\nD(4, 'reul')\n",
+    "from keras import layers\nx = 1; D = layers.Dense\nD(4, 'reul')\n",
+    "from keras import layers\nfrom keras.layers import (\n    Dense\n    as D)\nD(4, 'reul')\n",
+    "from keras import activations as acts\nacts.get('reul')\n",
+    "from keras.activations import get\nget('reul')\n",
+    "from keras.activations import get as g\ng('reul')\n",
+    "import keras\nact = other = 'reul'\nkeras.layers.Dense(4, activation=act)\n",
+    "import keras\nact = ('reul')\nkeras.layers.Dense(4, activation=act)\n",
+    "import keras\ndef block(act: str = 'reul'):\n    return keras.layers.Dense(4, activation=act)\n",
+    "import keras\ndef block(activation='reul'):\n    return keras.layers.Dense(4, activation=activation)\n",
+    "import keras\nkeras.layers.Dense(4, activation=('reul'))\n",
+    "import keras\nkeras.layers.Dense(4, activation='relu' 'tanh')\n",
+    "import keras\nkeras.layers.Dense(4, activation='relu'\n    'tanh')\n",
+    "import keras\nkeras.layers.Dense(4, activation = # comment\n    'reul')\n",
+    "import keras\nkeras.layers.Dense(4, activation=\\\n'reul')\n",
+    "import keras\nkeras.layers.Dense(4, activation='re\\x75l')\n",
+    "import keras\nkeras.layers.Dense(4, activation=r'reul')\n",
+    "import keras\nkeras.layers.Dense(4, activation=\"\"\"reul\"\"\")\n",
+    "import keras\nkeras.layers.Dense(4, activation=True)\n",
+    "import keras\nkeras.layers.Dense(4, activation=0)\n",
+    "import keras\nkeras.layers.Dense(4, activation='')\n",
+    "import keras\nkeras.layers.Dense(4, activation='relu ')\n",
+    "import keras\nkeras.layers.Dense(4, activation='ReLU')\n",
+    "import keras\nkeras.layers.Dense(4, activation={'class_name': 'reul', 'config': {}})\n",
+    "import keras\nkeras.layers.Dense(4, **{'activation': 'reul'})\n",
+    "import keras\nkeras.layers.Dense(4, 'reul')\n",
+    "import keras\nkeras.layers.Dense(4, ('reul'))\n",
+    "import keras\nkeras.layers.Dense(\n    4,  # units\n    'reul',\n)\n",
+    "import keras\nkeras.layers.Dense(f(x, y), 'reul')\n",
+    "import keras\nkeras.layers.Dense([1, 2][0], 'reul', use_bias=False)\n",
+    "import keras\nkeras.layers.Activation('reul')\n",
+    "import keras\nkeras.layers.Activation(name='a', activation='reul')\n",
+    "import keras\nkeras.activations.get('reul')\n",
+    "import keras\nkeras.activations.deserialize('reul')\n",
+    "import keras\nkeras . activations . get ( 'reul' )\n",
+    "import keras\nkeras.layers.LSTM(4, recurrent_activation='hard_sigmoidd')\n",
+    "import keras\nkeras.layers.SimpleRNN(4, 'reul')\n",
+    "import keras\nx = keras.layers.Conv2D(8, 3, 1, 'valid', 'channels_last', 1, 1, 'reul')\n",
+    "import keras\nact = 'reul'\nkeras.layers.Activation(act)\n",
+    "import keras\nact = 'reul'\nkeras.layers.Dense(4, act)\n",
+    "from tensorflow import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation='mine')\n",
+    "import tensorflow as tf\nfrom tensorflow import keras\ndef sp(x):\n    return tf.math.log(1 + tf.math.exp(x))\n"
+    "keras.layers.Dense(4, activation=sp)\n",
+    "import tensorflow as tf\nfrom tensorflow import keras\nkeras.layers.Dense(4, activation=lambda x: tf.exp(x) / tf.reduce_sum(tf.exp(x)))\n",
+    "import keras\nkeras.activations.relu(x, alpha=0.1)\n",
+    "import keras\nkeras.layers.LeakyReLU(alpha=0.1)\n",
+    "from keras.activations import relu\nrelu(x, alpha=0.1)\n",
+    "from keras.activations import relu as r\nr(x, alpha=0.1)\n",
+    "import keras\nkeras.activations.reul(x)\n",
+    "from keras.activations import reul\n",
+    "from keras.activations import (\n    relu,\n    reul,\n)\n",
+    "from keras.activations import *\nget('reul')\n",
+    "from keras import layers\nlayers.activations.relu\n",
+    "from keras import layers as L\nL.activations\n",
+    "import keras\nkeras.layers.Dense(4, kernel_initializer='glorot_unifrom')\n",
+    "import keras\nkeras.layers.Dense(4, bias_regularizer=('l3'))\n",
+    "import keras\nkeras.initializers.get('he_normall')\n",
+    "from keras.losses import get\nget('msee')\n",
+    "from keras import losses as L\nL . get('msee')\n",
+    "import keras\nm = keras.Sequential()\nm.compile(loss='msee')\n",
+    "import keras\nm = keras.Sequential()\nm.compile(optimizer='adam', loss={'out': 'msee'})\n",
+    "import keras\nm = keras.Sequential()\nm.compile(loss='mse', metrics=['accuracy', 'acuracy'])\n",
+    "import keras\nm = keras.Sequential()\nm.compile(loss='mse', metrics=['mae' 'mse'])\n",
+    "import keras\nm = keras.Sequential()\nm.compile(optimizer='adamw', loss='mse')\n",
+    "import tf_keras as keras\nkeras.layers.Dense(4, activation='silu')\n",
+]
+
+
+@pytest.mark.parametrize("source", HIDDEN_FINDINGS)
+def test_hidden_findings_are_kept(source):
+    fast, full = both_ways(source)
+    if not full:  # a few only find something for an older target
+        fast, full = both_ways(source, "2.3")
+    assert full, "the example should have a finding"
+    assert fast == full
+
+
+@pytest.mark.parametrize("source", [
+    "import keras\nkeras.layers.Dense(4, activation='relu')\n",
+    "import keras\nkeras.layers.Dense(4, activation=None, kernel_initializer='he_normal')\n",
+    "import keras\nkeras.layers.Dense(4)\nkeras.layers.Conv2D(8, 3, padding='same')\n",
+    "import keras\nimport tensorflow as tf\nkeras.layers.Dense(4, activation=tf.nn.relu)\n",
+    "import keras\ndef block(x, activation='relu'):\n    return keras.layers.Dense(4, activation=activation)(x)\n",
+    "import keras\nkeras.layers.Dense(4, activation=get_activation('gelu'))\n",
+    "import keras\nm = keras.Sequential()\nm.compile(optimizer='adam', loss={'out': 'mse'}, metrics=['accuracy'])\n",
+    "import keras\nkeras.layers.Activation('softmax')\nkeras.activations.relu(x, negative_slope=0.1)\n",
+])
+def test_clean_sources_are_proven_clean_without_parsing(source, monkeypatch):
+    import keraslint.runner as runner
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("parsed a file the prefilter should have proven clean")
+
+    monkeypatch.setattr(runner, "check_text", must_not_parse)
+    assert check_bytes(source.encode(), "x.py", make_job()).diagnostics == []
+
+
+def test_call_arguments_split_top_level_arguments():
+    text = "f(a, b=(1, 2), *c, d[0], e=g(h, i), **k)"
+    arguments = call_arguments(text, 2)
+    assert [(k, text[s:e]) for k, s, e in arguments] == [
+        (None, "a"), ("b", "(1, 2)"), ("*", "*c"), (None, "d[0]"), ("e", "g(h, i)"), ("**", "**k"),
+    ]
+
+
+def test_call_arguments_doubt_an_unclosed_call():
+    with pytest.raises(Doubt):
+        call_arguments("f(a, 'b", 2)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("'relu')", ("literal", "relu")),
+    ("(('relu'))", ("literal", "relu")),
+    ("act,", ("name", "act")),
+    ("None)", ("other", None)),
+    ("tf.nn.relu)", ("other", None)),
+    ("get('x'))", ("other", None)),
+])
+def test_read_value(text, expected):
+    assert read_value(text, 0) == expected
+
+
+@pytest.mark.parametrize("text", ["'a' 'b'", "True", "lambda x: x", "1", "{}", "f'x'", "'a\\n'", "b'x'", "'''x'''"])
+def test_read_value_doubts_what_is_not_a_plain_value(text):
+    with pytest.raises(Doubt):
+        read_value(text, 0)
+
+
+# Generated programs: random mixes of sites, bindings and aliases with valid and invalid names.
+NAMES = ["relu", "reul", "ReLU", "gelu", "silu", "swish", "relu ", "", "mine", "glorot_uniform", "he_normall",
+         "mse", "msee", "adam", "adamw", "accuracy", "l2", "l3", "softmax", "hard_sigmoid"]
+TEMPLATES = [
+    "layers.Dense(4, activation={v})",
+    "layers.Dense(4, {v})",
+    "layers.Dense(units=4, activation={n})",
+    "layers.Activation({v})",
+    "layers.Activation({n})",
+    "layers.LSTM(4, recurrent_activation={v})",
+    "{n} = {v}",
+    "{n} = other = {v}",
+    "def block(x, {n}={v}):\n    return layers.Dense(4, activation={n})(x)",
+    "def {n}(x):\n    return x",
+    "D = layers.Dense",
+    "from keras.layers import Dense as {n}",
+    "{n}(4, {v})",
+    "activations.get({v})",
+    "activations.{w}",
+    "from keras.activations import {w}",
+    "layers.Dense(4, kernel_initializer={v})",
+    "initializers.get({v})",
+    "model.compile(optimizer={v}, loss={v}, metrics=[{v}])",
+    "model.compile(loss={{'out': {v}}})",
+    "layers.LeakyReLU(alpha=0.2)",
+    "activations.relu(x, negative_slope=0.1)",
+    "print({v})",
+    "x = {v} {v}",
+]
+
+
+@st.composite
+def programs(draw):
+    header = draw(st.sampled_from([
+        "import keras\nfrom keras import layers, activations, initializers\n",
+        "from tensorflow.keras import layers, activations, initializers\n",
+        "import tf_keras as keras\nfrom tf_keras import layers, activations, initializers\n",
+    ]))
+    lines = []
+    for template in draw(st.lists(st.sampled_from(TEMPLATES), min_size=1, max_size=5)):
+        value = repr(draw(st.sampled_from(NAMES)))
+        word = draw(st.sampled_from([n for n in NAMES if n.isidentifier()]))
+        name = draw(st.sampled_from(["act", "activation", "fn", "mine"]))
+        lines.append(template.format(v=value, n=name, w=word))
+    return header + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.sampled_from(["2.3", "2.15", "3.15"]))
+def test_prefilter_agrees_on_generated_programs(source, spec):
+    fast, full = both_ways(source, spec)
+    assert fast == full
