@@ -21,6 +21,7 @@ a valid name is.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
 import warnings
@@ -102,29 +103,83 @@ def _tokens(text: str, position: int):
         kind = match.lastgroup
         if kind in ("space", "comment"):
             continue
-        if kind == "string" and "f" in match.group("prefix").lower():
-            raise Doubt  # f-strings may nest quotes (Python 3.12): the structure is no longer certain
+        if kind == "string" and not _well_formed(match):
+            raise Doubt
         yield kind, match
     if end < len(text):
         raise Doubt  # a character no token starts with: an unterminated string
 
 
-def _literal(match) -> str:
-    """The value of a plain string token; Doubt for escapes, triple quotes and bytes."""
+def _well_formed(match) -> bool:
+    """False for an f-string token that may have ended early: Python 3.12 lets a replacement
+    field reuse the string's quotes (``f"{d["k"]}"``), which leaves a ``{`` unclosed here."""
+    if "f" not in match.group("prefix").lower():
+        return True
+    token = match.group().replace("{{", "").replace("}}", "")
+    return token.count("{") == token.count("}")
+
+
+def _literal(match) -> str | None:
+    """The value of a plain string token; None for an f-string (never a constant); Doubt for
+    escapes, triple quotes and bytes."""
+    prefix = match.group("prefix").lower()
+    if "f" in prefix:
+        return None
     value = match.group("dq")
     if value is None:
         value = match.group("sq")
-    if value is None or "b" in match.group("prefix").lower():
+    if value is None or "b" in prefix:
         raise Doubt
     return value
+
+
+_STRING_OR_COMMENT = re.compile(r"""
+    (?P<comment>\#[^\r\n]*)
+  | (?P<string>(?P<prefix>[rRbBuUfF]{0,2})(?:
+        \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      | '''(?:[^'\\]|\\.|'(?!''))*'''
+      | "(?:[^"\\\r\n]|\\.)*"
+      | '(?:[^'\\\r\n]|\\.)*'
+    ))
+  | (?P<stray>["'])
+""", re.VERBOSE | re.DOTALL)
+
+
+class CodeRegions:
+    """Tells whether a position of a text is code, not inside a string or a comment (where a
+    string opens is code: a value starts there).
+
+    Worked out on first use. When the text has a quote that starts no string (it does not
+    parse) or an f-string that may have ended early, every position counts as code.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts: list[int] | None = None
+        self.ends: list[int] = []
+
+    def __call__(self, position: int) -> bool:
+        if self.starts is None:
+            self._scan()
+        index = bisect.bisect_left(self.starts, position) - 1  # the last string opening before
+        return index < 0 or position >= self.ends[index]
+
+    def _scan(self) -> None:
+        self.starts, self.ends = [], []
+        for match in _STRING_OR_COMMENT.finditer(self.text):
+            if match.lastgroup == "stray" or (match.lastgroup == "string" and not _well_formed(match)):
+                self.starts, self.ends = [], []
+                return
+            self.starts.append(match.start())
+            self.ends.append(match.end())
 
 
 def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
     """What the expression at ``position`` is, as far as the rules care.
 
     ("literal", value) for a plain string literal (possibly parenthesized), ("name", NAME) for
-    a bare name, ("other", None) for ``None``, calls, subscripts and attributes, which no
-    literal rule judges. ``chained`` first skips assignment targets (``a = b = "x"``). Doubt
+    a bare name, ("other", None) for ``None``, f-strings, calls, subscripts and attributes,
+    which no literal rule judges. ``chained`` first skips assignment targets (``a = b = "x"``). Doubt
     for anything else (numbers, booleans, lambdas, displays, implicitly concatenated strings).
     """
     tokens = _tokens(text, position)
@@ -135,7 +190,7 @@ def read_value(text: str, position: int, chained: bool = False) -> tuple[str, st
         value = _literal(match)
         if next(tokens, (None, None))[0] == "string":
             raise Doubt  # implicit concatenation: the value is not this literal
-        return "literal", value
+        return ("other", None) if value is None else ("literal", value)
     if kind != "name" or match.group() in ("True", "False", "lambda"):
         raise Doubt
     following, after = next(tokens, (None, None))
@@ -198,6 +253,16 @@ def _identifier_start(text: str, position: int) -> int:
     return start
 
 
+def _dotted_before(text: str, position: int) -> str:
+    """The dotted name that ends right before ``position`` (``tensorflow.keras.activations``)."""
+    match = _DOTTED_BEFORE.search(text, max(0, position - 300), position)
+    return match.group() if match else ""
+
+
+_DOTTED_BEFORE = re.compile(r"[\w.]+(?=\s*\Z)")
+_DOT_BEFORE = re.compile(r"\.\s*\Z")
+
+
 def _word_before(text: str, position: int) -> str:
     """The identifier that ends right before ``position`` (spaces and line continuations skipped)."""
     end = position
@@ -219,9 +284,12 @@ IMPORT = re.compile(r"import\b")
 AS = re.compile(r" as\s")
 AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as\s")
 AS_AFTER_TAB = re.compile(r"[\t\f]as\s")
-# ``NAME = a.b.c`` on one line, also ``NAME = (`` / ``NAME = \`` continued on the next lines
+# ``NAME = a.b.c`` on one line, also ``NAME = (`` / ``NAME = \\`` continued on the next lines;
+# the group is the last name of the dotted value.
 ASSIGNED_NAME = re.compile(
-    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*)?([^\W\d][\w. \t]*?)[ \t)]*(?:[;#][^\n]*)?$", re.MULTILINE)
+    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*)?(?:[^\W\d]\w*[ \t]*\.[ \t]*)*([^\W\d]\w*)[ \t)]*(?:[;#][^\n]*)?$",
+    re.MULTILINE,
+)
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 
 
@@ -237,57 +305,50 @@ class Prefilter:
         self.contexts_of = {False: contexts[:1], True: contexts}
         self.families = {code[:3] for code in enabled} if enabled is not None else {"KL1", "KL2", "KL3", "KL4"}
         self.judged: dict[tuple, bool] = {}
-        self.interesting = positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
         self.absent_paths = [path.rsplit(".", 1) for path in load_catalog().overrides["absent_modules"]["paths"]]
         self.flagged_of = {tf_keras: _flagged_keywords(self.contexts_of[tf_keras]) for tf_keras in (False, True)}
         owners = set(self.flagged_of[True])
         self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
         self.needles = needles() + cover(owners)
 
-    def may_have_findings(self, text: str, project_exports: dict | None = None) -> bool:
+    def may_have_findings(self, text: str, imports=None) -> bool:
         """False only when no rule can find anything in ``text``.
 
-        ``project_exports`` are the Keras names of the project modules the file imports from
-        (module -> {name: Keras name}); without ``keras`` in its text a file can reach Keras
-        only through them."""
-        if "keras" not in text and not project_exports:
-            return False
+        ``imports()``, when given, returns the facts (``project.ModuleFacts``) of the project
+        modules the file imports from; it is called only for files that pass the word test.
+        A file without ``keras`` in its text reaches Keras only through their exports; a module
+        that binds a Keras name under another name hides that name from the word test.
+        """
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
         if not (activation_words or identifier_words):
             return False
+        modules = imports() if imports else {}
+        if "keras" not in text and not any(m.exports for m in modules.values()):
+            return False
+        if any(m.aliased for m in modules.values()):
+            return True
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
-        try:
-            if self._aliases(text, project_exports or {}):
-                return True
-            return (activation_words and self._activation_sites(text)) or (
-                identifier_words and self._identifier_sites(text))
-        except Doubt:
-            return True
-
-    def _aliases(self, text: str, project_exports: dict) -> bool:
-        """Another name for a name the sites are found by: ``Dense as D``, ``D = layers.Dense``,
-        or a name that a project module re-exports under another name."""
-        patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                if _word_before(text, match.end() - 3) in self.interesting:
-                    return True
-        for match in ASSIGNED_NAME.finditer(text):
-            last = match.group(1).rpartition(".")[2].split()
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            if last and last[-1] in self.interesting and STATEMENT_START.search(text, line_start, match.start()):
-                return True
-        renamed = {name for names in project_exports.values() for name, target in names.items()
-                   if target.rpartition(".")[2] != name}
-        return any(re.search(rf"\b{name}\b", text) for name in renamed if name in text)
+        self.code = CodeRegions(text)
+        self.project_names = {name for m in modules.values() for name in m.exports}
+        return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
+            identifier_words and self._identifier_sites(text))
 
     # --- activation sites (KL1, KL2, KL3) ---
+    def _doubt(self, position: int, judge, *arguments) -> bool:
+        """``judge(*arguments)`` finds the site at ``position`` doubtful (or unreadable), and
+        the site is code, not text inside a string or a comment."""
+        try:
+            doubtful = judge(*arguments)
+        except Doubt:
+            doubtful = True
+        return doubtful and self.code(position)
+
     def _activation_sites(self, text: str) -> bool:
         names = set()
         for site in ACTIVATION_SITE.finditer(text):
-            if self._doubtful_activation(text, site.end(), names):
+            if self._doubt(site.end(), self._doubtful_activation, text, site.end(), names):
                 return True
         calls = {}
         for word in positional_needles():
@@ -296,20 +357,25 @@ class Prefilter:
                     start = _identifier_start(text, match.start())
                     if text[start: match.end()] in positional_layers():
                         calls[start] = (text[start: match.end()], match.end())
-        calls = list(calls.values()) + [("Activation", m.end() - 1) for m in ACTIVATION_GETTER.finditer(text)]
-        for layer, end in calls:
-            indices = {0} if layer == "Activation" else {c.target.positional_index(layer) for c in self.contexts} - {None}
-            if not indices:
-                continue
-            opening = CALL_PAREN.match(text, end)
-            positional = [(k, s) for k, s, _ in call_arguments(text, opening.end()) if k in (None, "*")]
-            if any(k == "*" for k, _ in positional[: max(indices) + 1]):
-                return True
-            if any(self._doubtful_activation(text, positional[i][1], names) for i in indices if i < len(positional)):
+        calls.update((m.start(), ("Activation", m.end() - 1)) for m in ACTIVATION_GETTER.finditer(text))
+        for start, (layer, end) in calls.items():
+            if self._doubt(start, self._doubtful_positional, text, layer, end, names):
                 return True
         if any(self._carries_doubt(text, name) for name in names):
             return True
         return "KL2" in self.families and (self._keyword_sites(text) or self._attribute_sites(text))
+
+    def _doubtful_positional(self, text: str, layer: str, end: int, names: set) -> bool:
+        """A call of ``layer`` (``Activation`` for the getters) ending at ``end`` with a doubtful
+        value where the target takes the activation positionally."""
+        indices = {0} if layer == "Activation" else {c.target.positional_index(layer) for c in self.contexts} - {None}
+        if not indices:
+            return False
+        opening = CALL_PAREN.match(text, end)
+        positional = [(k, s) for k, s, _ in call_arguments(text, opening.end()) if k in (None, "*")]
+        if any(k == "*" for k, _ in positional[: max(indices) + 1]):
+            return True
+        return any(self._doubtful_activation(text, positional[i][1], names) for i in indices if i < len(positional))
 
     def _doubtful_activation(self, text: str, position: int, names: set) -> bool:
         """Is the value at ``position``, which reaches Keras as an activation, doubtful?
@@ -330,88 +396,149 @@ class Prefilter:
 
     def _carries_doubt(self, text: str, name: str) -> bool:
         """``name`` is a function of this file, or is bound to a doubtful string somewhere."""
-        if re.search(rf"def\s+{name}\b", text):
+        if any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
             return True
         for binding in re.finditer(rf"{name}\s*(?::[^=\n]*)?=(?!=)", text):
-            kind, value = read_value(text, binding.end(), chained=True)
-            if kind == "literal" and not self._valid(check_literal, value):
+            if self._doubt(binding.start(), self._doubtful_binding, text, binding.end()):
                 return True
         return False
+
+    def _doubtful_binding(self, text: str, position: int) -> bool:
+        kind, value = read_value(text, position, chained=True)
+        return kind == "literal" and not self._valid(check_literal, value)
 
     def _keyword_sites(self, text: str) -> bool:
         """Keywords of activation functions and layers that a target does not take (KL201)."""
         if self.owner_call is None:
             return False
         for call in self.owner_call.finditer(text):
-            if _identifier_start(text, call.start()) != call.start():
-                continue  # ``my_relu(`` is not ``relu(``
-            opening = CALL_PAREN.match(text, call.end())
-            keywords = {k for k, _, _ in call_arguments(text, opening.end())}
-            if keywords & self.flagged.get(call.group(), set()):
+            if _identifier_start(text, call.start()) == call.start() and self._doubt(
+                    call.start(), self._flagged_call, text, call):
                 return True
         return False
+
+    def _flagged_call(self, text: str, call) -> bool:
+        opening = CALL_PAREN.match(text, call.end())
+        keywords = {k for k, _, _ in call_arguments(text, opening.end())}
+        return bool(keywords & self.flagged.get(call.group(), set()))
 
     def _attribute_sites(self, text: str) -> bool:
         """``activations.<name>`` a target lacks, imports from ``activations``, absent module paths (KL202)."""
         for attribute in ACTIVATIONS_ATTRIBUTE.finditer(text):
-            if not self._valid(check_attribute, attribute.group(1)):
+            if not self._valid(check_attribute, attribute.group(1)) and self._may_be_keras(text, attribute.start()):
                 return True
-        for module, names in self._module_imports(text):
+        for statement, module, names in self._module_imports(text):
             if module == "activations" and any(
-                    name in ("*", "get", "deserialize") or not self._valid(check_attribute, name) for name in names):
+                    name in ("*", "get", "deserialize") or not self._valid(check_attribute, name) for name in names
+            ) and self.code(statement):
                 return True
         for parent, name in self.absent_paths:
             for use in re.finditer(rf"\.\s*{name}\b", text):
                 owner = _word_before(text, use.start())
                 rebound = rf"\b{parent}\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=[ \t]*[\w. \t]*\b{parent}[ \t]*$"
-                if owner == parent or re.search(rebound, text, re.MULTILINE):
+                if (owner == parent or re.search(rebound, text, re.MULTILINE)) and self.code(use.start()):
                     return True
         return False
 
-    @staticmethod
-    def _module_imports(text: str):
-        """(module, imported names) of ``from ...activations import`` / ``from ...losses import`` ..."""
+    def _may_be_keras(self, text: str, position: int) -> bool:
+        """``activations`` at ``position`` may be Keras's: bare, after ``keras.``, or after a name
+        the file binds to a Keras module (``import tensorflow.keras as K``) or imports from the project."""
+        if not self.code(position):
+            return False
+        dot = _DOT_BEFORE.search(text, max(0, position - 100), position)
+        if dot is None:
+            return True
+        owner = _word_before(text, dot.start())
+        return owner == "keras" or owner in self.project_names or re.search(
+            rf"keras[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*keras", text, re.MULTILINE) is not None
+
+    def _module_imports(self, text: str):
+        """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ..."""
         for statement in IMPORT.finditer(text):
             module = _word_before(text, statement.start())
-            if module in FAMILY_MODULES or module == "activations":
-                yield module, _imported_names(text, statement.end())
+            if (module in FAMILY_MODULES or module == "activations") and "keras" in _dotted_before(text, statement.start()):
+                yield statement.start(), module, _imported_names(text, statement.end())
 
     # --- identifier sites (KL4) ---
     def _identifier_sites(self, text: str) -> bool:
         for site in IDENTIFIER_KEYWORD.finditer(text):
-            if self._doubtful_identifier(text, site.end(), KEYWORD_FAMILIES[site.group(1)]):
+            if self._doubt(site.start(), self._doubtful_identifier, text, site.end(), KEYWORD_FAMILIES[site.group(1)]):
                 return True
         for call in GET_CALL.finditer(text):
             family = _word_before(text, call.start())
-            if family in FAMILY_MODULES:
-                arguments = call_arguments(text, call.end())
-                if arguments and arguments[0][0] is None and self._doubtful_identifier(text, arguments[0][1], family):
-                    return True
-        if any(module != "activations" and ("*" in names or "get" in names) for module, names in self._module_imports(text)):
+            if family in FAMILY_MODULES and self._doubt(call.start(), self._doubtful_getter, text, call.end(), family):
+                return True
+        if any(module != "activations" and ("*" in names or "get" in names) and self.code(position)
+               for position, module, names in self._module_imports(text)):
             return True
         for call in COMPILE_CALL.finditer(text):
-            for keyword, start, end in call_arguments(text, call.end()):
-                if keyword in COMPILE_KEYWORDS and self._doubtful_strings(text, start, end, COMPILE_KEYWORDS[keyword]):
-                    return True
+            if self._doubt(call.start(), self._doubtful_compile, text, call.end()):
+                return True
         return False
+
+    def _doubtful_getter(self, text: str, end: int, family: str) -> bool:
+        arguments = call_arguments(text, end)
+        return bool(arguments) and arguments[0][0] is None and self._doubtful_identifier(text, arguments[0][1], family)
+
+    def _doubtful_compile(self, text: str, end: int) -> bool:
+        return any(
+            keyword in COMPILE_KEYWORDS and self._doubtful_strings(text, start, stop, COMPILE_KEYWORDS[keyword])
+            for keyword, start, stop in call_arguments(text, end)
+        )
 
     def _doubtful_identifier(self, text: str, position: int, family: str) -> bool:
         kind, value = read_value(text, position)
         return kind == "literal" and not self._valid(check_identifier, value, family)
 
     def _doubtful_strings(self, text: str, start: int, end: int, family: str) -> bool:
-        """Any string in ``text[start:end]`` (dict keys aside) that ``family`` does not accept."""
+        """Any string of the value ``text[start:end]`` that ``family`` does not accept: the value
+        itself or one inside list, tuple and dict displays (dict keys and call arguments aside)."""
+        in_call = []  # for each open bracket: does it belong to a call or a subscript?
         pending = None  # a literal waiting to see whether ``:`` (a dict key) follows
+        previous = None
         for kind, match in _tokens(text, start):
             if match.start() >= end:
                 break
-            if pending is not None and kind == "string":
-                raise Doubt  # implicit concatenation
-            if pending is not None and not (kind == "op" and match.group() == ":"):
-                if not self._valid(check_identifier, pending, family):
-                    return True
-            pending = _literal(match) if kind == "string" else None
+            token = match.group()
+            if pending is not None and not (kind == "op" and token == ":") and not self._valid(
+                    check_identifier, pending, family):
+                return True
+            pending = None
+            if kind == "string":
+                if previous == "string":
+                    raise Doubt  # implicit concatenation
+                if not any(in_call):
+                    pending = _literal(match)
+            elif kind == "open":
+                in_call.append(previous in ("name", "close", "string"))
+            elif kind == "close" and in_call:
+                in_call.pop()
+            previous = kind
         return pending is not None and not self._valid(check_identifier, pending, family)
+
+
+@functools.lru_cache(maxsize=1)
+def interesting() -> frozenset[str]:
+    """The names sites are found by: layers, activation functions, the identifier modules."""
+    return positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
+
+
+def aliased(text: str, code: CodeRegions | None = None) -> bool:
+    """Another name for a name sites are found by: ``Dense as D``, ``D = layers.Dense``."""
+    names = interesting()
+    code = code or CodeRegions(text)
+    patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            if _word_before(text, match.end() - 3) in names and code(match.start()):
+                return True
+    if names.isdisjoint(ASSIGNED_NAME.findall(text)):
+        return False
+    for match in ASSIGNED_NAME.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if match.group(1) in names and STATEMENT_START.search(text, line_start, match.start()) and code(match.start()):
+            return True
+    return False
 
 
 def _flagged_keywords(contexts) -> dict[str, set[str]]:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
-from keraslint.prefilter import parse
+from keraslint.prefilter import aliased, parse
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
@@ -30,14 +31,22 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import\b", re.MULT
 
 @dataclass(frozen=True)
 class ModuleFacts:
+    """What an importing file needs to know about one project module."""
+
     path: str
     stamp: tuple
-    exports: dict  # name -> qualified Keras name
+    imports: str  # its top-level import statements ("" when it does not mention Keras)
+    aliased: bool  # it binds a name that sites are found by under another name (``Dense as D``)
 
-    @property
-    def renamed(self) -> set[str]:
-        """Names bound to a Keras name other than their own (``Dense as D``)."""
-        return {name for name, target in self.exports.items() if target.rpartition(".")[2] != name}
+    @functools.cached_property
+    def exports(self) -> dict[str, str]:
+        """The Keras names the module binds (name -> qualified name), from its imports."""
+        if not self.imports:
+            return {}
+        tree = parse(self.imports)
+        if isinstance(tree, tuple):  # the imports alone do not parse: read the whole module
+            tree = parse(_read_text(Path(self.path)) or "")
+        return {} if isinstance(tree, tuple) else Resolver(ModuleIndex(tree), package_of(Path(self.path))).exports()
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class Project:
 
     def imports(self, text: str, shown: str) -> dict[str, ModuleFacts]:
         """Facts of the project modules that ``text`` (the file ``shown``) imports names from."""
-        if "import" not in text:
+        if "from" not in text:
             return {}
         importer = Path(shown)
         package = package_of(importer)
@@ -61,23 +70,17 @@ class Project:
             module = absolute_module(base, package)
             path = self.modules.get(module) or _module_file(module, importer)
             if path:
-                found[module] = module_facts(str(path), tuple(stamp(Path(path)) or ()))
+                found[module] = module_facts(str(path), tuple(stamp(path) or ()))
         return found
 
 
 @functools.lru_cache(maxsize=4096)
 def module_facts(path: str, file_stamp: tuple) -> ModuleFacts:
-    """The Keras names one module file binds at its top level (``file_stamp`` keys the memo);
-    none for a module that does not mention Keras."""
+    """Facts of one module file (``file_stamp`` keys the memo)."""
     text = _read_text(Path(path))
     if text is None or "keras" not in text:
-        return ModuleFacts(path, file_stamp, {})
-    imports = _top_level_imports(text)
-    tree = parse(imports)  # exports come from imports: parse only those
-    if isinstance(tree, tuple):
-        tree = parse(text)
-    exports = {} if isinstance(tree, tuple) else Resolver(ModuleIndex(tree), package_of(Path(path))).exports()
-    return ModuleFacts(path, file_stamp, exports)
+        return ModuleFacts(path, file_stamp, "", False)
+    return ModuleFacts(path, file_stamp, _top_level_imports(text), aliased(text))
 
 
 def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> frozenset[str]:
@@ -112,17 +115,22 @@ def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> 
     return frozenset(registered)
 
 
-def _module_file(module: str, importer: Path) -> Path | None:
+def _module_file(module: str, importer: Path) -> str | None:
     """The file of project module ``module``, looked up beside the importer's top-level package."""
     package = package_of(importer)
     if not package or not module:
         return None
-    top = importer.absolute().parent
+    top = os.path.dirname(os.path.abspath(importer))
     for _ in package.split("."):
-        top = top.parent
-    base = top.joinpath(*module.split("."))
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
+        top = os.path.dirname(top)
+    return _file_of(top, module)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_of(top: str, module: str) -> str | None:
+    base = os.path.join(top, *module.split("."))
+    for path in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(path):
             return path
     return None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -190,18 +191,18 @@ class ModuleIndex:
             self._define_all(target.value)
 
 
-def package_of(path: Path) -> str | None:
+def package_of(path: Path | str) -> str | None:
     """Dotted package a file belongs to, from the ``__init__.py`` files above it (None outside one)."""
-    return _package_of_directory(str(path.absolute().parent))
+    return _package_of_directory(os.path.dirname(os.path.abspath(path)))
 
 
 @functools.lru_cache(maxsize=4096)
 def _package_of_directory(directory: str) -> str | None:
-    folder = Path(directory)
-    if not (folder / "__init__.py").is_file():
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
         return None
-    parent = _package_of_directory(str(folder.parent)) if folder.parent != folder else None
-    return f"{parent}.{folder.name}" if parent else folder.name
+    parent_directory, name = os.path.split(directory)
+    parent = _package_of_directory(parent_directory) if parent_directory != directory else None
+    return f"{parent}.{name}" if parent else name
 
 
 def module_name(path: Path) -> str:

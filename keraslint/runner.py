@@ -60,10 +60,14 @@ class Job:
 
 
 def display_path(path: Path) -> str:
+    """The path as reported: relative to the working directory when it is below it."""
+    text = str(path)
+    if not os.path.isabs(text) and ".." not in text:
+        return os.path.normpath(text)
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(text)
     except ValueError:
-        return str(path)
+        return text
 
 
 SILENCEABLE = ("KL1", "KL4", "KL5")  # findings that a name registered with Keras can silence
@@ -179,14 +183,23 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
     """Diagnostics of one source, and the project modules consulted for them."""
     if SKIP_FILE.search(text):
         return [], ()
-    imported = job.project.imports(text, shown) if job.project else {}
-    consulted = tuple((facts.path, facts.stamp) for facts in imported.values())
-    exports = {module: facts.exports for module, facts in imported.items() if facts.exports}
-    if job.prefilter and not job.gate.may_have_findings(text, exports):
-        return [], consulted
+    imported = {}
+
+    def imports() -> dict:
+        if job.project is not None and not imported:
+            imported.update(job.project.imports(text, shown))
+        return imported
+
+    if job.prefilter and not job.gate.may_have_findings(text, imports):
+        return [], _consulted(imported)
+    exports = {module: facts.exports for module, facts in imports().items() if facts.exports}
     package = package_of(Path(shown)) if exports else None
     found = check_text(text, shown, job.context_for, job.enabled, package, exports)
-    return suppress(found, text, shown, job.per_file_ignores), consulted
+    return suppress(found, text, shown, job.per_file_ignores), _consulted(imported)
+
+
+def _consulted(imported: dict) -> tuple:
+    return tuple((facts.path, facts.stamp) for facts in imported.values())
 
 
 def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_ignores) -> list[Diagnostic]:

@@ -106,6 +106,11 @@ def test_hidden_findings_are_kept(source):
 
 @pytest.mark.parametrize("source", [
     "import keras\nkeras.layers.Dense(4, activation='relu')\n",
+    'import keras\ndef f():\n    """Use keras.layers.Dense(4, activation="reul")."""\n    # activation="reul"\n',
+    "import keras\nkeras.layers.Dense(4, activation='relu', name=f'dense_{i}')\n",
+    "import keras\nimport tensorflow_addons as tfa\nkeras.layers.Dense(4, activation=tfa.activations.mish)\n",
+    "import keras\nfrom tensorflow_addons.activations import mish\n",
+    "import keras\nm = keras.Sequential()\nm.compile(optimizer=keras.optimizers.Adam(hp.Choice('lr', [1e-3])), loss='mse')\n",
     "import keras\nkeras.layers.Dense(4, activation=None, kernel_initializer='he_normal')\n",
     "import keras\nkeras.layers.Dense(4)\nkeras.layers.Conv2D(8, 3, padding='same')\n",
     "import keras\nimport tensorflow as tf\nkeras.layers.Dense(4, activation=tf.nn.relu)\n",
@@ -149,7 +154,7 @@ def test_read_value(text, expected):
     assert read_value(text, 0) == expected
 
 
-@pytest.mark.parametrize("text", ["'a' 'b'", "True", "lambda x: x", "1", "{}", "f'x'", "'a\\n'", "b'x'", "'''x'''"])
+@pytest.mark.parametrize("text", ["'a' 'b'", "True", "lambda x: x", "1", "{}", "f'{d[", "'a\\n'", "b'x'", "'''x'''"])
 def test_read_value_doubts_what_is_not_a_plain_value(text):
     with pytest.raises(Doubt):
         read_value(text, 0)
@@ -183,15 +188,23 @@ TEMPLATES = [
     "activations.relu(x, negative_slope=0.1)",
     "print({v})",
     "x = {v} {v}",
+    '"""Docstring: layers.Dense(4, activation={v}); from keras.layers import Dense as D."""',
+    "# layers.Dense(4, activation={v}) and {n} = {v}",
+    "layers.Dense(4, activation={v}, name=f'dense_{{x}}')",
+    "layers.Dense(4, activation={n}, name=f'{{{n}}}')",
+    "tfa.activations.{w}",
+    "import tensorflow.keras as K\nK.activations.{w}",
+    "model.compile(optimizer=optimizers.Adam(learning_rate=0.1), loss=[{v}], metrics=[metrics.get({v}), {v}])",
+    "s = '#' + {v}; layers.Activation({v})",
 ]
 
 
 @st.composite
 def programs(draw):
     header = draw(st.sampled_from([
-        "import keras\nfrom keras import layers, activations, initializers\n",
-        "from tensorflow.keras import layers, activations, initializers\n",
-        "import tf_keras as keras\nfrom tf_keras import layers, activations, initializers\n",
+        "import keras\nfrom keras import layers, activations, initializers, optimizers, metrics\n",
+        "from tensorflow.keras import layers, activations, initializers, optimizers, metrics\n",
+        "import tf_keras as keras\nfrom tf_keras import layers, activations, initializers, optimizers, metrics\n",
     ]))
     lines = []
     for template in draw(st.lists(st.sampled_from(TEMPLATES), min_size=1, max_size=5)):
