@@ -28,9 +28,9 @@ import warnings
 
 from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
-from keraslint.rules.activations import check_literal
-from keraslint.rules.api import check_attribute, check_keywords
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
+from keraslint.rules.activations import accepted
+from keraslint.rules.api import attribute_accepted, check_keywords
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, identifier_accepted
 
 
 
@@ -297,7 +297,7 @@ class Prefilter:
     """Decides, from a file's text, that it cannot have a finding for these targets.
 
     ``contexts`` are the rule contexts of the main target and of the target for files that
-    import tf_keras; a literal is clean when the rules find nothing in it for the target(s)
+    import tf_keras; a literal is clean when the rules accept it for the target(s)
     the file may be checked against.
     """
 
@@ -323,17 +323,14 @@ class Prefilter:
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
         if not (activation_words or identifier_words):
             return False
-        modules = imports() if imports else {}
-        if "keras" not in text and not any(m.exports for m in modules.values()):
+        self.modules = functools.lru_cache(maxsize=1)(imports or dict)
+        if "keras" not in text and not any(m.exports for m in self.modules().values()):
             return False
-        if any(m.aliased for m in modules.values()):
-            return True
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
         self.code = CodeRegions(text)
-        self.project_names = {name for m in modules.values() for name in m.exports}
         return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
-            identifier_words and self._identifier_sites(text))
+            identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
 
     # --- activation sites (KL1, KL2, KL3) ---
     def _doubt(self, position: int, judge, *arguments) -> bool:
@@ -382,16 +379,16 @@ class Prefilter:
         Bare names are collected in ``names``; their bindings are looked at later."""
         kind, value = read_value(text, position)
         if kind == "literal":
-            return not self._valid(check_literal, value)
+            return not self._valid(accepted, value)
         if kind == "name":
             names.add(value)
         return False
 
-    def _valid(self, check, value: str, *family: str) -> bool:
-        """The rule function ``check`` finds nothing in ``value`` for the file's target(s)."""
-        key = (check.__name__, len(self.contexts), *family, value)
+    def _valid(self, accepts, value: str, *family: str) -> bool:
+        """The rules' ``accepts`` function accepts ``value`` for the file's target(s)."""
+        key = (accepts.__name__, len(self.contexts), *family, value)
         if key not in self.judged:
-            self.judged[key] = all(check(None, *family, value, c) is None for c in self.contexts)
+            self.judged[key] = all(accepts(*family, value, c) for c in self.contexts)
         return self.judged[key]
 
     def _carries_doubt(self, text: str, name: str) -> bool:
@@ -405,7 +402,7 @@ class Prefilter:
 
     def _doubtful_binding(self, text: str, position: int) -> bool:
         kind, value = read_value(text, position, chained=True)
-        return kind == "literal" and not self._valid(check_literal, value)
+        return kind == "literal" and not self._valid(accepted, value)
 
     def _keyword_sites(self, text: str) -> bool:
         """Keywords of activation functions and layers that a target does not take (KL201)."""
@@ -425,11 +422,11 @@ class Prefilter:
     def _attribute_sites(self, text: str) -> bool:
         """``activations.<name>`` a target lacks, imports from ``activations``, absent module paths (KL202)."""
         for attribute in ACTIVATIONS_ATTRIBUTE.finditer(text):
-            if not self._valid(check_attribute, attribute.group(1)) and self._may_be_keras(text, attribute.start()):
+            if not self._valid(attribute_accepted, attribute.group(1)) and self._may_be_keras(text, attribute.start()):
                 return True
         for statement, module, names in self._module_imports(text):
             if module == "activations" and any(
-                    name in ("*", "get", "deserialize") or not self._valid(check_attribute, name) for name in names
+                    name in ("*", "get", "deserialize") or not self._valid(attribute_accepted, name) for name in names
             ) and self.code(statement):
                 return True
         for parent, name in self.absent_paths:
@@ -449,7 +446,7 @@ class Prefilter:
         if dot is None:
             return True
         owner = _word_before(text, dot.start())
-        return owner == "keras" or owner in self.project_names or re.search(
+        return owner == "keras" or any(owner in m.exports for m in self.modules().values()) or re.search(
             rf"keras[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*keras", text, re.MULTILINE) is not None
 
     def _module_imports(self, text: str):
@@ -488,7 +485,7 @@ class Prefilter:
 
     def _doubtful_identifier(self, text: str, position: int, family: str) -> bool:
         kind, value = read_value(text, position)
-        return kind == "literal" and not self._valid(check_identifier, value, family)
+        return kind == "literal" and not self._valid(identifier_accepted, value, family)
 
     def _doubtful_strings(self, text: str, start: int, end: int, family: str) -> bool:
         """Any string of the value ``text[start:end]`` that ``family`` does not accept: the value
@@ -501,7 +498,7 @@ class Prefilter:
                 break
             token = match.group()
             if pending is not None and not (kind == "op" and token == ":") and not self._valid(
-                    check_identifier, pending, family):
+                    identifier_accepted, pending, family):
                 return True
             pending = None
             if kind == "string":
@@ -514,7 +511,7 @@ class Prefilter:
             elif kind == "close" and in_call:
                 in_call.pop()
             previous = kind
-        return pending is not None and not self._valid(check_identifier, pending, family)
+        return pending is not None and not self._valid(identifier_accepted, pending, family)
 
 
 @functools.lru_cache(maxsize=1)
@@ -523,8 +520,8 @@ def interesting() -> frozenset[str]:
     return positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
 
 
-def aliased(text: str, code: CodeRegions | None = None) -> bool:
-    """Another name for a name sites are found by: ``Dense as D``, ``D = layers.Dense``."""
+def renamed_on_import(text: str, code: CodeRegions | None = None) -> bool:
+    """A name sites are found by, imported under another name: ``Dense as D``."""
     names = interesting()
     code = code or CodeRegions(text)
     patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
@@ -532,6 +529,14 @@ def aliased(text: str, code: CodeRegions | None = None) -> bool:
         for match in pattern.finditer(text):
             if _word_before(text, match.end() - 3) in names and code(match.start()):
                 return True
+    return False
+
+
+def aliased(text: str, code: CodeRegions) -> bool:
+    """Another name for a name sites are found by: ``Dense as D``, ``D = layers.Dense``."""
+    if renamed_on_import(text, code):
+        return True
+    names = interesting()
     if names.isdisjoint(ASSIGNED_NAME.findall(text)):
         return False
     for match in ASSIGNED_NAME.finditer(text):

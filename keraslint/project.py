@@ -20,7 +20,7 @@ from pathlib import Path
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
-from keraslint.prefilter import aliased, parse
+from keraslint.prefilter import parse, renamed_on_import
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
@@ -31,22 +31,26 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import\b", re.MULT
 
 @dataclass(frozen=True)
 class ModuleFacts:
-    """What an importing file needs to know about one project module."""
+    """What an importing file may need to know about one project module (read when asked)."""
 
     path: str
     stamp: tuple
-    imports: str  # its top-level import statements ("" when it does not mention Keras)
-    aliased: bool  # it binds a name that sites are found by under another name (``Dense as D``)
+
+    @functools.cached_property
+    def aliased(self) -> bool:
+        """It imports a name that sites are found by under another name (``Dense as D``), so an
+        importing file may call that name under one the prefilter does not look for."""
+        text = _read_text(Path(self.path))
+        return text is not None and "keras" in text and renamed_on_import(text)
 
     @functools.cached_property
     def exports(self) -> dict[str, str]:
-        """The Keras names the module binds (name -> qualified name), from its imports."""
-        if not self.imports:
+        """The Keras names the module binds (name -> qualified name), from its top-level imports."""
+        text = _read_text(Path(self.path))
+        if text is None or "keras" not in text:
             return {}
-        tree = parse(self.imports)
-        if isinstance(tree, tuple):  # the imports alone do not parse: read the whole module
-            tree = parse(_read_text(Path(self.path)) or "")
-        return {} if isinstance(tree, tuple) else Resolver(ModuleIndex(tree), package_of(Path(self.path))).exports()
+        tree = parse(_top_level_imports(text))
+        return {} if isinstance(tree, tuple) else Resolver(ModuleIndex(tree), package_of(self.path)).exports()
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,8 @@ class Project:
 
 @functools.lru_cache(maxsize=4096)
 def module_facts(path: str, file_stamp: tuple) -> ModuleFacts:
-    """Facts of one module file (``file_stamp`` keys the memo)."""
-    text = _read_text(Path(path))
-    if text is None or "keras" not in text:
-        return ModuleFacts(path, file_stamp, "", False)
-    return ModuleFacts(path, file_stamp, _top_level_imports(text), aliased(text))
+    """One module's facts, shared by every file that imports it (``file_stamp`` keys the memo)."""
+    return ModuleFacts(path, file_stamp)
 
 
 def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> frozenset[str]:

@@ -217,15 +217,18 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "").replace(" ", "")
 
 
+def accepted(value: str, context: Context) -> bool:
+    """Every targeted release (or the project's registrations) accepts the activation string."""
+    return value in context.target.strings or value in context.extra_activations
+
+
 def check_literal(node: object, value: object, context: Context) -> Finding | None:
     """Judge one literal that reaches Keras as an activation identifier."""
     if isinstance(value, bool) or isinstance(value, (int, float)):
         return Finding(INVALID_VALUE, node, f"Invalid activation value {value!r}: Keras expects a name or a callable")
-    if not isinstance(value, str):
+    if not isinstance(value, str) or accepted(value, context):
         return None
     target = context.target
-    if value in target.strings or value in context.extra_activations:
-        return None
     if value.strip() != value and value.strip() in target.strings:
         return Finding(
             INVALID_VALUE, node, f'Activation "{value}" has stray whitespace',

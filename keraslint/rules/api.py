@@ -85,10 +85,15 @@ def _available(name: str, releases) -> bool:
     return all(name in r.functions or name in MODULE_HELPERS for r in releases)
 
 
+def attribute_accepted(name: str, context: Context) -> bool:
+    """``keras.activations.<name>`` exists in every targeted release (private names are not judged)."""
+    return name.startswith("_") or _available(name, context.target.releases)
+
+
 def check_attribute(node: object, name: str, context: Context) -> Finding | None:
     """``keras.activations.<name>``: ``node`` is the attribute's name token."""
     target = context.target
-    if name.startswith("_") or _available(name, target.releases):
+    if attribute_accepted(name, context):
         return None
     having = [r for r in context.catalog.releases if name in r.functions]
     best = unambiguous(nearest(name, target.function_names))

@@ -107,15 +107,27 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-def check_identifier(node: object, family: str, value: str, context: Context) -> Finding | None:
-    """Judge one string that Keras resolves in ``family``."""
-    target = context.target
-    names = target.family_names(family) | context.extra_activations
+def _names(family: str, context: Context) -> frozenset[str]:
+    names = context.target.family_names(family) | context.extra_activations
     if family == "metrics":
         names |= frozenset(context.catalog.overrides["compile_metric_strings"]["names"])
-    ignores_case = target.family_ignores_case(family)
-    if value in names or (ignores_case and value.lower() in {n.lower() for n in names}):
+    return names
+
+
+def identifier_accepted(family: str, value: str, context: Context) -> bool:
+    """Every targeted release (or the project's registrations) accepts ``value`` in ``family``."""
+    names = _names(family, context)
+    return value in names or (
+        context.target.family_ignores_case(family) and value.lower() in {n.lower() for n in names})
+
+
+def check_identifier(node: object, family: str, value: str, context: Context) -> Finding | None:
+    """Judge one string that Keras resolves in ``family``."""
+    if identifier_accepted(family, value, context):
         return None
+    target = context.target
+    names = _names(family, context)
+    ignores_case = target.family_ignores_case(family)
     word = FAMILY_WORDS[family]
     if not ignores_case:
         matches = sorted({n for n in names if _normalise(n) == _normalise(value) and n != value})
