@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from keraslint.catalog import load  # noqa: E402
-from keraslint.reporters import FORMATS  # noqa: E402
+from keraslint.reporters import FORMATS, renderer  # noqa: E402
 from keraslint.rules import select_codes  # noqa: E402
 from keraslint.runner import Job, check_bytes  # noqa: E402
 
@@ -115,7 +115,7 @@ def one_input(data: bytes, name: str, jobs: dict) -> str | None:
             result = check_bytes(data, name, job)
             if any(d.code == "KL000" for d in result.diagnostics):
                 return "internal error: " + next(d.message for d in result.diagnostics if d.code == "KL000")
-            for render in FORMATS.values():
+            for render in map(renderer, FORMATS):
                 render(result.diagnostics, lambda d: None, False)
             if job.mode == "fix" and result.fixed_data is not None:
                 again = check_bytes(result.fixed_data, name, job)

@@ -62,7 +62,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
           no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache
-    from keraslint.reporters import FORMATS, HUMAN_FORMATS
+    from keraslint.reporters import HUMAN_FORMATS, renderer
     from keraslint.runner import Job, check_bytes, check_project
 
     paths = list(paths) or [Path(".")]
@@ -119,7 +119,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         for result in results:
             if result.diff:
                 click.echo(result.diff, nl=False)
-    report = FORMATS[report_format](diagnostics, _line_reader(stdin_sources), color)
+    report = renderer(report_format)(diagnostics, _line_reader(stdin_sources), color)
     summary = "" if quiet or report_format not in HUMAN_FORMATS else _summary(diagnostics, results, job, mode)
     if statistics:
         report += _statistics(diagnostics)

@@ -121,8 +121,8 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
         from concurrent.futures import ProcessPoolExecutor
 
         chunk = max(8, len(paths) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            fresh = list(_with_progress(pool.map(check_file, paths, [job] * len(paths), chunksize=chunk), progress))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_adopt, initargs=(job,)) as pool:
+            fresh = list(_with_progress(pool.map(_check_adopted, paths, chunksize=chunk), progress))
     else:
         fresh = list(_with_progress((check_file(path, job) for path in paths), progress))
     if cache:
@@ -130,6 +130,17 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
             cache.put(result, current)
         cache.save()
     return sorted(results + fresh, key=lambda r: r.path)
+
+
+_ADOPTED: list[Job] = []  # in a worker process: the job it serves (sent once, not with every file)
+
+
+def _adopt(job: Job) -> None:
+    _ADOPTED[:] = [job]
+
+
+def _check_adopted(path: Path) -> FileResult:
+    return check_file(path, _ADOPTED[0])
 
 
 def _with_progress(results, progress):
