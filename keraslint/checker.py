@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
-from keraslint.prefilter import layer_names, parse
+from keraslint.prefilter import layer_names
+from keraslint.sources import parse
 from keraslint.registrations import registered_names
 from keraslint.resolve import (
     ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,

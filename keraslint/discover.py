@@ -73,19 +73,17 @@ def _translate_glob(glob: str) -> str:
     return "".join(parts) + r"\Z"
 
 
-def _excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
-    name = path.name
-    if name in patterns:  # the common case: a plain directory or file name
-        return True
+def _glob_excluded(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
+    """``path`` matches an exclude glob (or a pattern with ``/``), by name or relative path."""
     try:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns if _is_glob(p) or "/" in p)
+    return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in globs)
 
 
 def _is_glob(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")
+    return any(c in pattern for c in "*?[") or "/" in pattern
 
 
 def discover(
@@ -111,6 +109,8 @@ def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixe
             ignores += _load_gitignore(parent)
             if (parent / ".git").exists():
                 break
+    names = frozenset(p for p in exclude if not _is_glob(p))  # the common case: plain names
+    globs = tuple(p for p in exclude if _is_glob(p))
     stack = [(root, ignores)]
     while stack:
         directory, inherited = stack.pop()
@@ -120,18 +120,18 @@ def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixe
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            if _excluded(path, root, exclude) or _gitignored(path, is_dir, local):
+            if (not is_dir and not entry.name.endswith(suffixes)) or entry.name in names:
+                continue
+            path = Path(entry.path)
+            if (globs and _glob_excluded(path, root, globs)) or (local and _gitignored(path, is_dir, local)):
                 continue
             if is_dir:
                 stack.append((path, local))
-            elif entry.name.endswith(suffixes):
-                if entry.is_symlink() and not _inside(path, real_root):
-                    continue
+            elif not entry.is_symlink() or _inside(path, real_root):
                 yield Candidate(path, explicit=False)
 
 

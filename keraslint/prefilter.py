@@ -20,11 +20,9 @@ a valid name is.
 """
 from __future__ import annotations
 
-import ast
 import bisect
 import functools
 import re
-import warnings
 
 from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
@@ -594,15 +592,3 @@ def _imported_names(text: str, position: int) -> list[str]:
         elif not parenthesized:
             break
     return names
-
-
-def parse(text: str) -> ast.Module | tuple[int, int, str]:
-    """CPython's parse, or (line, column, message) for text it rejects (never raises)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text)
-    except SyntaxError as error:
-        return error.lineno or 1, error.offset or 1, error.msg
-    except (ValueError, MemoryError, RecursionError) as error:
-        return 1, 1, str(error) or type(error).__name__

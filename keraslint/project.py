@@ -20,10 +20,9 @@ from pathlib import Path
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
-from keraslint.prefilter import parse, renamed_on_import
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
-from keraslint.sources import SourceError, decode_python, notebook_program, read_bytes, read_notebook
+from keraslint.sources import SourceError, decode_python, notebook_program, parse, read_bytes, read_notebook
 
 FACTS_FORMAT = 2
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import\b", re.MULTILINE)
@@ -40,6 +39,8 @@ class ModuleFacts:
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
+        from keraslint.prefilter import renamed_on_import
+
         text = _read_text(Path(self.path))
         return text is not None and "keras" in text and renamed_on_import(text)
 

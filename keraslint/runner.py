@@ -4,30 +4,31 @@ Results are independent of the number of workers and always sorted by path.
 """
 from __future__ import annotations
 
-import copy
-import difflib
 import fnmatch
 import functools
 import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
-from keraslint.checker import check_text
-from keraslint.models import MODEL_SUFFIXES, check_model
-from keraslint.prefilter import Prefilter, parse
-from keraslint.project import Project, registered_anywhere
-from keraslint.resolve import package_of
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import Candidate
-from keraslint.fixer import apply_edits, fixable, write_atomic
+from keraslint.models import MODEL_SUFFIXES, check_model
 from keraslint.rules import Context
 from keraslint.sources import (
     SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_bytes, read_notebook,
     set_cell_text,
 )
+
+if TYPE_CHECKING:
+    from keraslint.prefilter import Prefilter
+    from keraslint.project import Project
+
+# The checker, the prefilter, saved-model reading and fixing are imported where they are first
+# needed: a warm re-run or a clean pre-commit file never pays for them.
 
 SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -52,6 +53,8 @@ class Job:
     @functools.cached_property
     def gate(self) -> Prefilter:
         """The textual proof of cleanliness for this job's targets and rules."""
+        from keraslint.prefilter import Prefilter
+
         return Prefilter((self.context_for(False), self.context_for(True)), self.enabled)
 
     def context_for(self, uses_tf_keras: bool) -> Context:
@@ -81,6 +84,8 @@ def check_project(candidates: list[Candidate], job: Job, workers: int | None = N
     Registrations are collected only when a finding could depend on them (a check with none
     never reads them); fixes learn them first, so a registered name is never rewritten.
     """
+    from keraslint.project import Project
+
     job = replace(job, project=Project.of(candidates))
     directory = cache.directory if cache is not None else None
     if job.mode != "check":
@@ -97,6 +102,8 @@ def check_project(candidates: list[Candidate], job: Job, workers: int | None = N
 
 
 def _with_registrations(job: Job, candidates: list[Candidate], directory: Path | None) -> Job:
+    from keraslint.project import registered_anywhere
+
     registered = registered_anywhere(candidates, directory) - job.extra_activations
     return replace(job, extra_activations=job.extra_activations | registered) if registered else job
 
@@ -176,6 +183,8 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
         return FileResult(shown, [_file_diagnostic("KL001", f"Cannot read file: {reason}", shown)])
     result = check_bytes(data, shown, job)
     if job.mode == "fix" and result.fixed_data is not None:
+        from keraslint.fixer import write_atomic
+
         write_atomic(path, result.fixed_data)
     return result
 
@@ -204,7 +213,10 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
     if job.prefilter and not job.gate.may_have_findings(text, imports):
         return [], _consulted(imported)
     exports = {module: facts.exports for module, facts in imports().items() if facts.exports}
-    package = package_of(Path(shown)) if exports else None
+    from keraslint.checker import check_text
+    from keraslint.resolve import package_of
+
+    package = package_of(shown) if exports else None
     found = check_text(text, shown, job.context_for, job.enabled, package, exports)
     return suppress(found, text, shown, job.per_file_ignores), _consulted(imported)
 
@@ -241,6 +253,9 @@ def _glob_matches(shown: str, glob: str) -> bool:
 
 def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], int]:
     """Apply fixes until none is left; returns (text, remaining diagnostics, number of fixes)."""
+    from keraslint.fixer import apply_edits, fixable
+    from keraslint.sources import parse
+
     diagnostics, _ = _diagnose(text, shown, job)
     applied_total = 0
     for _ in range(MAX_FIX_ROUNDS):
@@ -286,6 +301,8 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
     result = FileResult(shown, broken + [_in_cell(d, origins) for d in remaining], fixed)
     if not fixed:
         return result
+    import copy
+
     document = copy.deepcopy(notebook.document)
     changed: dict[int, dict[int, str]] = {}
     for row, (old, new) in enumerate(zip(text.split("\n"), new_text.split("\n"))):
@@ -328,6 +345,8 @@ def _replace_lines(text: str, changes: dict[int, str]) -> str:
 
 
 def unified_diff(before: str, after: str, shown: str) -> str:
+    import difflib
+
     return "".join(difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}",
     ))

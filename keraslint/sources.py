@@ -4,17 +4,18 @@ Nothing here executes or imports what it reads.
 """
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
 import re
 import stat
 import tokenize
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from keraslint.diagnostics import Diagnostic, Position
-from keraslint.prefilter import parse
 
 
 class SourceError(Exception):
@@ -155,3 +156,15 @@ def notebook_program(notebook, shown: str):
         origins += [(cell.index, row) for row in range(1, len(lines) + 1)]
     origins.append((notebook.cells[-1].index if notebook.cells else 1, 1))
     return "\n".join(parts) + "\n", origins, broken
+
+
+def parse(text: str) -> ast.Module | tuple[int, int, str]:
+    """CPython's parse, or (line, column, message) for text it rejects (never raises)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except SyntaxError as error:
+        return error.lineno or 1, error.offset or 1, error.msg
+    except (ValueError, MemoryError, RecursionError) as error:
+        return 1, 1, str(error) or type(error).__name__

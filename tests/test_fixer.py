@@ -11,7 +11,7 @@ from conftest import make_job
 from keraslint.catalog import load
 from keraslint.fixer import apply_edits, write_atomic
 from keraslint.diagnostics import Edit, Position
-from keraslint.prefilter import parse
+from keraslint.sources import parse
 from keraslint.runner import check_bytes, check_file
 
 BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")  # comment\n'

@@ -120,12 +120,12 @@ def test_hidden_findings_are_kept(source):
     "import keras\nkeras.layers.Activation('softmax')\nkeras.activations.relu(x, negative_slope=0.1)\n",
 ])
 def test_clean_sources_are_proven_clean_without_parsing(source, monkeypatch):
-    import keraslint.runner as runner
+    import keraslint.checker as checker
 
     def must_not_parse(*args, **kwargs):
         raise AssertionError("parsed a file the prefilter should have proven clean")
 
-    monkeypatch.setattr(runner, "check_text", must_not_parse)
+    monkeypatch.setattr(checker, "check_text", must_not_parse)
     assert check_bytes(source.encode(), "x.py", make_job()).diagnostics == []
 
 
