@@ -248,16 +248,28 @@ def test_reexports_through_project_modules(tmp_path):
     assert "KL101" in alone.stdout  # the first pass covers the files it was given; layers.py is found through the import
 
 
-def test_project_facts_are_cached_until_a_file_changes(tmp_path):
+def test_cached_results_follow_changes_in_imported_modules(tmp_path):
     shutil.copytree(FIXTURES / "project", tmp_path / "project")
     first = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
     assert "project/pkg/model.py:5:30: KL101" in first.stdout
-    assert len(list((tmp_path / ".keraslint_cache").glob("facts-*.json"))) == 1
     layers = tmp_path / "project" / "pkg" / "layers.py"
-    layers.write_text("Dense = LSTM = None\n")  # no longer re-exports Keras
+    layers.write_text("Dense = LSTM = None\n")  # no longer re-exports Keras; model.py itself is unchanged
     second = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
     assert "pkg/model.py" not in second.stdout
+
+
+def test_registrations_are_read_only_when_a_finding_could_depend_on_them(tmp_path):
+    (tmp_path / "clean.py").write_text("import keras\nkeras.layers.Dense(4, activation='relu')\n")
+    run("check", "clean.py", cwd=tmp_path)
+    assert not list((tmp_path / ".keraslint_cache").glob("facts-*.json"))
+    (tmp_path / "custom.py").write_text(
+        "import keras\ndef mish(x):\n    return x\nkeras.utils.get_custom_objects().update({'my_act': mish})\n")
+    (tmp_path / "uses.py").write_text("import keras\nkeras.layers.Dense(4, activation='my_act')\n")
+    result = run("check", ".", cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout  # "my_act" is registered in custom.py
     assert len(list((tmp_path / ".keraslint_cache").glob("facts-*.json"))) == 1
+    again = run("check", ".", cwd=tmp_path)  # cached results, registrations from the facts cache
+    assert again.exit_code == 0, again.stdout
 
 
 def test_output_file_and_empty_runs(tmp_path):
