@@ -8,7 +8,6 @@ git (``.gitignore`` with ``*``) and carries a CACHEDIR.TAG.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -25,6 +24,8 @@ TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https
 
 def fingerprint(job) -> str:
     """A digest of everything besides the file itself that can change its diagnostics."""
+    import hashlib  # here, not at the top: a --no-cache run never pays for loading OpenSSL
+
     settings = (
         __version__, FORMAT, load_catalog().digest,
         [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import re
@@ -87,6 +86,8 @@ def module_facts(path: str, file_stamp: tuple) -> ModuleFacts:
 
 def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> frozenset[str]:
     """Names any checked file registers with Keras; cached in ``directory`` while no file changes."""
+    import hashlib
+
     stamps = [(str(c.path), stamp(c.path)) for c in candidates]
     key = hashlib.sha256(json.dumps([FACTS_FORMAT, stamps]).encode()).hexdigest()[:24]
     path = directory / f"facts-{key}.json" if directory is not None else None
