@@ -5,7 +5,10 @@
 Inputs are arbitrary bytes and mutations (bit flips, token splices, truncation, duplication,
 Keras-flavoured insertions) of the fixtures and of any extra seed directories (for example the
 shared corpus). A crash is an exception escaping the pipeline or an internal-error diagnostic
-(KL000); each one is saved under ``fuzz/crashes/`` to become a regression fixture.
+(KL000), a ``--fix`` that does not settle, or the prefilter changing the findings of a file
+(differential: every Python input is also checked with the prefilter off; syntax errors aside,
+the results must be identical); each one is saved under ``fuzz/crashes/`` to become a
+regression fixture.
 """
 from __future__ import annotations
 
@@ -38,12 +41,17 @@ TOKENS = [
 ]
 
 
-def make_job(mode: str) -> Job:
+def make_job(mode: str, prefilter: bool = True) -> Job:
     catalog = load()
     return Job(
         catalog.target("3.15", "fuzz"), catalog.target("2.15", "fuzz", "tf-keras"),
-        frozenset(select_codes(["ALL"], [])), mode=mode, unsafe_fixes=True,
+        frozenset(select_codes(["ALL"], [])), mode=mode, unsafe_fixes=True, prefilter=prefilter,
     )
+
+
+def _rule_findings(diagnostics) -> list:
+    """Diagnostics besides syntax errors (reported only for the files keraslint parses)."""
+    return [d for d in diagnostics if d.code != "KL002"]
 
 
 def mutate(data: bytes, rng: random.Random, seeds: list[bytes]) -> bytes:
@@ -111,6 +119,11 @@ def _hdf5_config(data: bytes) -> bytes:
 def one_input(data: bytes, name: str, jobs: dict) -> str | None:
     """Run the whole pipeline on one input; a description of the failure, or None."""
     try:
+        if "full" in jobs and name.endswith((".py", ".ipynb")):
+            fast = _rule_findings(check_bytes(data, name, jobs["check"]).diagnostics)
+            full = _rule_findings(check_bytes(data, name, jobs["full"]).diagnostics)
+            if fast != full:
+                return f"the prefilter changed the findings: {fast} != {full}"
         for job in jobs.values():
             result = check_bytes(data, name, job)
             if any(d.code == "KL000" for d in result.diagnostics):
@@ -134,7 +147,7 @@ def worker(arguments) -> tuple[int, list[tuple[str, str, bytes]]]:
     seed, count, seed_files = arguments
     rng = random.Random(seed)
     seeds = [Path(p).read_bytes() for p in seed_files] + [MODEL_SEED]
-    jobs = {"check": make_job("check"), "fix": make_job("fix")}
+    jobs = {"check": make_job("check"), "fix": make_job("fix"), "full": make_job("check", prefilter=False)}
     crashes = []
     for _ in range(count):
         if rng.random() < 0.1:

@@ -12,7 +12,7 @@ from conftest import FIXTURES, ROOT
 sys.path.insert(0, str(ROOT / "fuzz"))
 from fuzz_pipeline import make_job, mutate, one_input  # noqa: E402
 
-JOBS = {"check": make_job("check"), "fix": make_job("fix")}
+JOBS = {"check": make_job("check"), "fix": make_job("fix"), "full": make_job("check", prefilter=False)}
 SEEDS = [p.read_bytes() for p in sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("*.ipynb"))]
 CRASHERS = sorted((ROOT / "tests" / "crashers").iterdir())
 
