@@ -313,15 +313,15 @@ class Prefilter:
         """False only when no rule can find anything in ``text``.
 
         ``imports()``, when given, returns the facts (``project.ModuleFacts``) of the project
-        modules the file imports from; it is called only for files that pass the word test.
-        A file without ``keras`` in its text reaches Keras only through their exports; a module
-        that binds a Keras name under another name hides that name from the word test.
+        modules the file imports from. A file without ``keras`` in its text reaches Keras only
+        through their exports, and a module that imports a Keras name under another name
+        (``Dense as D``) hides that name from the word test: the importing file is parsed.
         """
+        self.modules = functools.lru_cache(maxsize=1)(imports or dict)
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
-        if not (activation_words or identifier_words):
-            return False
-        self.modules = functools.lru_cache(maxsize=1)(imports or dict)
+        if not (activation_words or identifier_words):  # unless a name it imports hides a word
+            return "import" in text and any(m.aliased for m in self.modules().values())
         if "keras" not in text and not any(m.exports for m in self.modules().values()):
             return False
         self.contexts = self.contexts_of["tf_keras" in text]
@@ -429,9 +429,7 @@ class Prefilter:
                 return True
         for parent, name in self.absent_paths:
             for use in re.finditer(rf"\.\s*{name}\b", text):
-                owner = _word_before(text, use.start())
-                rebound = rf"\b{parent}\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=[ \t]*[\w. \t]*\b{parent}[ \t]*$"
-                if (owner == parent or re.search(rebound, text, re.MULTILINE)) and self.code(use.start()):
+                if self._may_name(text, _word_before(text, use.start()), parent) and self.code(use.start()):
                     return True
         return False
 
@@ -443,15 +441,21 @@ class Prefilter:
         dot = _DOT_BEFORE.search(text, max(0, position - 100), position)
         if dot is None:
             return True
-        owner = _word_before(text, dot.start())
-        return owner == "keras" or any(owner in m.exports for m in self.modules().values()) or re.search(
-            rf"keras[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*keras", text, re.MULTILINE) is not None
+        return self._may_name(text, _word_before(text, dot.start()), "keras")
+
+    def _may_name(self, text: str, owner: str, module: str) -> bool:
+        """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
+        an alias of it in this file, or a name a project module exports."""
+        return owner == module or any(owner in m.exports for m in self.modules().values()) or re.search(
+            rf"\b{module}[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*\b{module}\b", text, re.MULTILINE) is not None
 
     def _module_imports(self, text: str):
-        """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ..."""
+        """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ...
+        (relative imports count: the package may be a Keras shim)."""
         for statement in IMPORT.finditer(text):
             module = _word_before(text, statement.start())
-            if (module in FAMILY_MODULES or module == "activations") and "keras" in _dotted_before(text, statement.start()):
+            dotted = _dotted_before(text, statement.start())
+            if (module in FAMILY_MODULES or module == "activations") and ("keras" in dotted or dotted.startswith(".")):
                 yield statement.start(), module, _imported_names(text, statement.end())
 
     # --- identifier sites (KL4) ---

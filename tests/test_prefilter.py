@@ -7,6 +7,7 @@ findings; clean sources should be proven clean without parsing.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -81,6 +82,7 @@ HIDDEN_FINDINGS = [
     "from keras.activations import *\nget('reul')\n",
     "from keras import layers\nlayers.activations.relu\n",
     "from keras import layers as L\nL.activations\n",
+    "import tensorflow as tf\nL = tf.keras.layers\nL.activations\n",
     "import keras\nkeras.layers.Dense(4, kernel_initializer='glorot_unifrom')\n",
     "import keras\nkeras.layers.Dense(4, bias_regularizer=('l3'))\n",
     "import keras\nkeras.initializers.get('he_normall')\n",
@@ -220,3 +222,45 @@ def programs(draw):
 def test_prefilter_agrees_on_generated_programs(source, spec):
     fast, full = both_ways(source, spec)
     assert fast == full
+
+
+SHIMS = [
+    "from keras.layers import Dense as D, LeakyReLU as Leaky\nfrom keras import activations as acts, losses as L\n",
+    "from keras.layers import Dense, LeakyReLU\nfrom keras import activations, losses\n",
+    "from tensorflow import keras as K\n",
+    "D = Leaky = acts = L = K = None\n",
+]
+USERS = [
+    "D(4, 'reul')", "D(4, activation='reul')", "Dense(4, 'reul')", "Leaky(alpha=0.1)", "LeakyReLU(alpha=0.1)",
+    "acts.get('reul')", "acts.reul", "activations.reul", "L.get('msee')", "losses.get('msee')",
+    "K.layers.Dense(4, 'reul')", "K.activations.reul",
+]
+
+
+def project_findings(root: Path, shim: str, user: str, prefilter: bool) -> list:
+    """Findings of a two-module package: ``pkg/shim.py`` and ``pkg/user.py`` importing from it."""
+    from keraslint.discover import discover
+    from keraslint.runner import check_project
+
+    (root / "pkg").mkdir(exist_ok=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "shim.py").write_text(shim)
+    (root / "pkg" / "user.py").write_text(user)
+    results = check_project(discover([root / "pkg"], ()), make_job(prefilter=prefilter), workers=1)
+    return [(d.code, d.location) for r in results for d in r.diagnostics]
+
+
+@pytest.mark.parametrize("shim", SHIMS)
+@pytest.mark.parametrize("use", USERS)
+@pytest.mark.parametrize("importing", ["from .shim import *", "from .shim import {name}", "from pkg.shim import {name}"])
+def test_project_reexports_keep_findings(tmp_path, shim, use, importing):
+    """A file that reaches Keras only through a project module: the same findings both ways."""
+    user = importing.format(name=use.split("(")[0].split(".")[0]) + "\n" + use + "\n"
+    assert project_findings(tmp_path, shim, user, True) == project_findings(tmp_path, shim, user, False)
+
+
+@pytest.mark.parametrize("use", ["D(4, 'reul')", "Leaky(alpha=0.1)", "acts.get('reul')", "L.get('msee')"])
+def test_project_reexports_are_followed(tmp_path, use):
+    """Such files do reach Keras, so the agreement above means something."""
+    user = f"from .shim import {use.split('(')[0].split('.')[0]}\n{use}\n"
+    assert project_findings(tmp_path, SHIMS[0], user, False)
