@@ -55,15 +55,19 @@ CORPUS = os.environ.get("KERASLINT_CORPUS")
 
 
 @pytest.mark.skipif(not CORPUS, reason="set KERASLINT_CORPUS to a fetched corpus (benchmarks/corpus.py) to run")
-def test_prefilter_agrees_on_the_corpus():
+@pytest.mark.parametrize("spec", ["2.3", "3.15"])
+def test_prefilter_agrees_on_the_corpus(spec):
+    """Each corpus package checked as a project (imports between its modules followed)."""
     from pathlib import Path
 
-    for path in sorted(Path(CORPUS).rglob("*.py")):
-        data = path.read_bytes()
-        for spec in ("2.3", "3.15"):
-            fast = check_bytes(data, str(path), make_job(spec, prefilter=True)).diagnostics
-            full = check_bytes(data, str(path), make_job(spec, prefilter=False)).diagnostics
-            assert fast == full, path
+    from keraslint.discover import discover
+    from keraslint.runner import check_project
+
+    for package in sorted(Path(CORPUS).iterdir()):
+        candidates = discover([package], ())
+        fast = check_project(candidates, make_job(spec, prefilter=True), workers=1)
+        full = check_project(candidates, make_job(spec, prefilter=False), workers=1)
+        assert [(r.path, r.diagnostics) for r in fast] == [(r.path, r.diagnostics) for r in full], package
 
 
 @pytest.mark.parametrize("source", [
