@@ -5,15 +5,18 @@ check this on the fixtures, the corpus and generated programs):
 
 1. Words. Every site a rule looks at contains ``keras`` (or an import from a project module
    that re-exports Keras names) and an activation word, a layer that takes its activation
-   positionally, an identifier-site word (``_initializer``, ``compile``, ``.get``), ...
+   positionally, an identifier-site word (``_initializer``, ``compile``, ``get``) or an
+   activation function or layer with a keyword some release lacks (``relu``, ``LeakyReLU``),
+   unless a project module imports such a name under another name (``Dense as D``).
 2. Sites. Each site in the text is read with a small tokenizer and judged the way the rules
    would judge it: ``activation="relu"`` with a name every target accepts, ``activation=None``,
    ``activation=tf.nn.relu``, ``Dense(64)`` (nothing in the positional activation slot),
    ``kernel_initializer="he_normal"``, ``model.compile(loss="mse")`` are clean. A name passed
    as an activation is clean when the file never binds it to a doubtful string and defines no
-   function of that name. Anything the tokenizer does not fully understand (aliases of the
-   names it looks for, f-strings, escapes, lambdas, dict configs, numbers) counts as doubtful,
-   and the file is parsed.
+   function of that name. Sites inside strings and comments do not count. Anything the
+   tokenizer does not fully understand (aliases of the names it looks for, f-strings whose
+   quotes may nest, escapes, lambdas, dict configs, numbers) counts as doubtful, and the
+   file is parsed.
 
 Literals are judged with the rules' own functions, so the two paths cannot disagree on what
 a valid name is.
@@ -29,7 +32,6 @@ from keraslint.rules import Context
 from keraslint.rules.activations import accepted
 from keraslint.rules.api import attribute_accepted, check_keywords
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, identifier_accepted
-
 
 
 @functools.lru_cache(maxsize=1)
