@@ -49,6 +49,12 @@ class ResultCache:
         self.file = directory / f"results-{fingerprint(job)}.json"
         self.entries = self._load()
         self.updated = False
+        self.module_stamps: dict[str, tuple] = {}  # imported modules are stat'ed once a run
+
+    def _module_stamp(self, path: str) -> tuple:
+        if path not in self.module_stamps:
+            self.module_stamps[path] = tuple(stamp(Path(path)) or ())
+        return self.module_stamps[path]
 
     def _load(self) -> dict:
         try:
@@ -67,7 +73,7 @@ class ResultCache:
             return None
         try:
             consulted = tuple((str(path), tuple(module_stamp)) for path, module_stamp in entry["consulted"])
-            if any(tuple(stamp(Path(path)) or ()) != module_stamp for path, module_stamp in consulted):
+            if any(self._module_stamp(path) != module_stamp for path, module_stamp in consulted):
                 return None
             return FileResult(shown, [_diagnostic(d) for d in entry["diagnostics"]], consulted=consulted)
         except (KeyError, TypeError, ValueError):
