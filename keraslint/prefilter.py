@@ -253,21 +253,27 @@ def _identifier_start(text: str, position: int) -> int:
     return start
 
 
+def _skip_space_before(text: str, position: int) -> int:
+    """Where the spaces and line continuations that end at ``position`` begin."""
+    while position > 0 and text[position - 1] in " \t\r\n\f\\":
+        position -= 1
+    return position
+
+
 def _dotted_before(text: str, position: int) -> str:
     """The dotted name that ends right before ``position`` (``tensorflow.keras.activations``)."""
-    match = _DOTTED_BEFORE.search(text, max(0, position - 300), position)
-    return match.group() if match else ""
+    end = _skip_space_before(text, position)
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+        start -= 1
+    return text[start:end]
 
 
-_DOTTED_BEFORE = re.compile(r"[\w.]+(?=\s*\Z)")
-_DOT_BEFORE = re.compile(r"\.\s*\Z")
 
 
 def _word_before(text: str, position: int) -> str:
     """The identifier that ends right before ``position`` (spaces and line continuations skipped)."""
-    end = position
-    while end > 0 and text[end - 1] in " \t\r\n\f\\":
-        end -= 1
+    end = _skip_space_before(text, position)
     return text[_identifier_start(text, end):end]
 
 
@@ -285,9 +291,9 @@ AS = re.compile(r" as\s")
 AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as\s")
 AS_AFTER_TAB = re.compile(r"[\t\f]as\s")
 # ``NAME = a.b.c`` on one line, also ``NAME = (`` / ``NAME = \\`` continued on the next lines;
-# the group is the last name of the dotted value.
+# the group is the dotted value (spaces around its dots allowed).
 ASSIGNED_NAME = re.compile(
-    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*)?(?:[^\W\d]\w*[ \t]*\.[ \t]*)*([^\W\d]\w*)[ \t)]*(?:[;#][^\n]*)?$",
+    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*)?([^\W\d][\w. \t]*)[ \t)]*(?:[;#][^\n]*)?$",
     re.MULTILINE,
 )
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
@@ -329,6 +335,7 @@ class Prefilter:
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
         self.code = CodeRegions(text)
+        self.imported_names = None
         return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
             identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
 
@@ -440,10 +447,10 @@ class Prefilter:
         the file binds to a Keras module (``import tensorflow.keras as K``) or imports from the project."""
         if not self.code(position):
             return False
-        dot = _DOT_BEFORE.search(text, max(0, position - 100), position)
-        if dot is None:
+        dot = _skip_space_before(text, position) - 1
+        if dot < 0 or text[dot] != ".":
             return True
-        return self._may_name(text, _word_before(text, dot.start()), "keras")
+        return self._may_name(text, _word_before(text, dot), "keras")
 
     def _may_name(self, text: str, owner: str, module: str) -> bool:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
@@ -451,14 +458,19 @@ class Prefilter:
         return owner == module or any(owner in m.exports for m in self.modules().values()) or re.search(
             rf"\b{module}[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*\b{module}\b", text, re.MULTILINE) is not None
 
-    def _module_imports(self, text: str):
+    def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
         """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ...
-        (relative imports count: the package may be a Keras shim)."""
-        for statement in IMPORT.finditer(text):
-            module = _word_before(text, statement.start())
-            dotted = _dotted_before(text, statement.start())
-            if (module in FAMILY_MODULES or module == "activations") and ("keras" in dotted or dotted.startswith(".")):
-                yield statement.start(), module, _imported_names(text, statement.end())
+        (relative imports count: the package may be a Keras shim). Read once per file."""
+        if self.imported_names is None:
+            self.imported_names = []
+            for statement in IMPORT.finditer(text):
+                module = _word_before(text, statement.start())
+                if module not in FAMILY_MODULES and module != "activations":
+                    continue
+                dotted = _dotted_before(text, statement.start())
+                if "keras" in dotted or dotted.startswith("."):
+                    self.imported_names.append((statement.start(), module, _imported_names(text, statement.end())))
+        return self.imported_names
 
     # --- identifier sites (KL4) ---
     def _identifier_sites(self, text: str) -> bool:
@@ -541,13 +553,19 @@ def aliased(text: str, code: CodeRegions) -> bool:
     if renamed_on_import(text, code):
         return True
     names = interesting()
-    if names.isdisjoint(ASSIGNED_NAME.findall(text)):
+    if names.isdisjoint(_last_name(value) for value in ASSIGNED_NAME.findall(text)):
         return False
     for match in ASSIGNED_NAME.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if match.group(1) in names and STATEMENT_START.search(text, line_start, match.start()) and code(match.start()):
+        if _last_name(match.group(1)) in names and STATEMENT_START.search(text, line_start, match.start()) and code(
+                match.start()):
             return True
     return False
+
+
+def _last_name(dotted: str) -> str:
+    """``layers . Dense `` -> ``Dense``."""
+    return dotted.rpartition(".")[2].strip()
 
 
 def _flagged_keywords(contexts) -> dict[str, set[str]]:
