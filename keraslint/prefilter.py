@@ -149,29 +149,31 @@ class CodeRegions:
     """Tells whether a position of a text is code, not inside a string or a comment (where a
     string opens is code: a value starts there).
 
-    Worked out on first use. When the text has a quote that starts no string (it does not
-    parse) or an f-string that may have ended early, every position counts as code.
+    Strings and comments are read from the start as far as a question needs. From a quote that
+    starts no string (the text does not parse) or an f-string that may have ended early, every
+    position counts as code.
     """
 
     def __init__(self, text: str):
-        self.text = text
-        self.starts: list[int] | None = None
+        self.spans = _STRING_OR_COMMENT.finditer(text)
+        self.starts: list[int] = []
         self.ends: list[int] = []
+        self.reliable = True
 
     def __call__(self, position: int) -> bool:
-        if self.starts is None:
-            self._scan()
+        while self.spans is not None and (not self.starts or self.starts[-1] < position):
+            match = next(self.spans, None)
+            if match is None:
+                self.spans = None
+            elif match.lastgroup == "stray" or (match.lastgroup == "string" and not _well_formed(match)):
+                self.spans, self.reliable = None, False
+            else:
+                self.starts.append(match.start())
+                self.ends.append(match.end())
+        if not self.reliable:
+            return True
         index = bisect.bisect_left(self.starts, position) - 1  # the last string opening before
         return index < 0 or position >= self.ends[index]
-
-    def _scan(self) -> None:
-        self.starts, self.ends = [], []
-        for match in _STRING_OR_COMMENT.finditer(self.text):
-            if match.lastgroup == "stray" or (match.lastgroup == "string" and not _well_formed(match)):
-                self.starts, self.ends = [], []
-                return
-            self.starts.append(match.start())
-            self.ends.append(match.end())
 
 
 def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
@@ -454,9 +456,9 @@ class Prefilter:
 
     def _may_name(self, text: str, owner: str, module: str) -> bool:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
-        an alias of it in this file, or a name a project module exports."""
+        an alias of it in this file (``keras as K``, ``K = tf.keras``), or a name a project module exports."""
         return owner == module or any(owner in m.exports for m in self.modules().values()) or re.search(
-            rf"\b{module}[\w.]*\s+as\s+{owner}\b|^[ \t]*{owner}[ \t]*=.*\b{module}\b", text, re.MULTILINE) is not None
+            rf"{module}[\w.]*\s+as\s+{owner}\b|{owner}[ \t]*=[^=\n][^\n]*{module}", text) is not None
 
     def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
         """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ...

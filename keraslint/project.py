@@ -67,12 +67,14 @@ class Project:
         """Facts of the project modules that ``text`` (the file ``shown``) imports names from."""
         if "from" not in text:
             return {}
-        importer = Path(shown)
-        package = package_of(importer)
+        directory = os.path.dirname(os.path.abspath(shown))
+        package = package_of(shown)
         found = {}
         for base in _FROM_IMPORT.findall(text):
             module = absolute_module(base, package)
-            path = self.modules.get(module) or _module_file(module, importer)
+            if module in found:
+                continue
+            path = self.modules.get(module) or _module_file(module, directory, package)
             if path:
                 found[module] = module_facts(str(path), tuple(stamp(path) or ()))
         return found
@@ -118,12 +120,12 @@ def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> 
     return frozenset(registered)
 
 
-def _module_file(module: str, importer: Path) -> str | None:
-    """The file of project module ``module``, looked up beside the importer's top-level package."""
-    package = package_of(importer)
+def _module_file(module: str, directory: str, package: str | None) -> str | None:
+    """The file of project module ``module``, looked up beside the top-level package of an
+    importer in ``directory`` (which belongs to ``package``)."""
     if not package or not module:
         return None
-    top = os.path.dirname(os.path.abspath(importer))
+    top = directory
     for _ in package.split("."):
         top = os.path.dirname(top)
     return _file_of(top, module)

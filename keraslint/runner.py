@@ -127,7 +127,10 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and job.mode == "check":
         from concurrent.futures import ProcessPoolExecutor
 
-        chunk = max(8, len(paths) // (workers * 8))
+        import keraslint.checker  # noqa: F401 - loaded once here, inherited by forked workers
+
+        job.gate  # built once here too (forked workers inherit it; others rebuild it)
+        chunk = max(8, len(paths) // (workers * 4))  # long runs of neighbouring files share imported modules
         with ProcessPoolExecutor(max_workers=workers, initializer=_adopt, initargs=(job,)) as pool:
             fresh = list(_with_progress(pool.map(_check_adopted, paths, chunksize=chunk), progress))
     else:

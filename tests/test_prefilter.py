@@ -264,3 +264,16 @@ def test_project_reexports_are_followed(tmp_path, use):
     """Such files do reach Keras, so the agreement above means something."""
     user = f"from .shim import {use.split('(')[0].split('.')[0]}\n{use}\n"
     assert project_findings(tmp_path, SHIMS[0], user, False)
+
+
+def test_code_regions():
+    from keraslint.prefilter import CodeRegions
+
+    text = 'x = "a#b"  # c "d"\n"""doc\nstring"""\ny = 1\n'
+    code = CodeRegions(text)
+    assert code(text.index("x")) and code(text.index('"a')) and code(text.index("y"))
+    assert not code(text.index("#b")) and not code(text.index("c ")) and not code(text.index("string"))
+    stray = CodeRegions('x = "never closed\n# comment\n')
+    assert stray(len('x = "never closed\n# c'))  # a text that does not parse: everything counts
+    nested = 'f"{d["k"]}"  # x'  # Python 3.12 nesting: the f-string token ends early
+    assert CodeRegions(nested)(nested.index("x"))
