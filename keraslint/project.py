@@ -55,13 +55,18 @@ class ModuleFacts:
 
 @dataclass(frozen=True)
 class Project:
-    """The project's modules: name -> file, for the checked files (others are found on disk)."""
+    """The project's modules: the checked files (others are found on disk)."""
 
-    modules: dict
+    files: tuple[str, ...]
 
     @classmethod
     def of(cls, candidates: list[Candidate]) -> Project:
-        return cls({module_name(c.path): str(c.path) for c in candidates if c.path.suffix == ".py"})
+        return cls(tuple(str(c.path) for c in candidates if c.path.suffix == ".py"))
+
+    @functools.cached_property
+    def modules(self) -> dict[str, str]:
+        """Module name -> file, worked out when a file first needs it (a warm re-run never does)."""
+        return {module_name(Path(path)): path for path in self.files}
 
     def imports(self, text: str, shown: str) -> dict[str, ModuleFacts]:
         """Facts of the project modules that ``text`` (the file ``shown``) imports names from."""

@@ -127,9 +127,7 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and job.mode == "check":
         from concurrent.futures import ProcessPoolExecutor
 
-        import keraslint.checker  # noqa: F401 - loaded once here, inherited by forked workers
-
-        job.gate  # built once here too (forked workers inherit it; others rebuild it)
+        _prepare(job)
         chunk = max(8, len(paths) // (workers * 4))  # long runs of neighbouring files share imported modules
         with ProcessPoolExecutor(max_workers=workers, initializer=_adopt, initargs=(job,)) as pool:
             fresh = list(_with_progress(pool.map(_check_adopted, paths, chunksize=chunk), progress))
@@ -140,6 +138,15 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
             cache.put(result, current)
         cache.save()
     return sorted(results + fresh, key=lambda r: r.path)
+
+
+def _prepare(job: Job) -> None:
+    """Load and build, once, what every file needs: forked workers inherit it."""
+    import keraslint.checker  # noqa: F401
+
+    job.gate  # noqa: B018
+    if job.project is not None:
+        job.project.modules  # noqa: B018
 
 
 _ADOPTED: list[Job] = []  # in a worker process: the job it serves (sent once, not with every file)
