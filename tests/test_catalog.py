@@ -85,8 +85,10 @@ def test_timeline_compacts_runs():
 def test_catalog_data_is_sorted_and_headed():
     document = json.loads((DATA_DIR / "releases.json").read_text())
     assert document["generated_by"] == "python tools/build_catalog.py"
-    for entry in document["releases"]:
-        assert entry["strings"] == sorted(entry["strings"])
+    for strings in document["tables"]["strings"]:
+        assert strings == sorted(strings)
+    for entry in document["releases"]:  # every table a release refers to exists
+        assert all(0 <= entry[field] < len(document["tables"][field]) for field in document["tables"])
 
 
 @given(st.sampled_from(sorted(CATALOG.all_strings)), st.sampled_from([r for r in CATALOG.releases]))

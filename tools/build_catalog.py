@@ -73,15 +73,37 @@ def main() -> None:
             entries.append(describe_release(distribution, str(version), sources))
     entries.extend(tensorflow_entries())
     resolve_delegations(entries)
-    document = {
-        "generated_by": "python tools/build_catalog.py",
-        "note": "GENERATED FILE - do not edit; hand-kept facts live in overrides.json",
-        "releases": entries,
-    }
-    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+    text = render(entries)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {len(entries)} releases to {args.output}", file=sys.stderr)
+
+
+SHARED_FIELDS = ("families", "functions", "layers", "positional_activation", "quirks", "strings")
+
+
+def render(entries: list[dict]) -> str:
+    """The catalog file: each distinct table once (most patch releases share them), releases
+    referring to tables by index, so that it loads fast on every run."""
+    tables: dict[str, list] = {field: [] for field in SHARED_FIELDS}
+    index: dict[str, dict[str, int]] = {field: {} for field in SHARED_FIELDS}
+    releases = []
+    for entry in entries:
+        release = dict(entry)
+        for field in SHARED_FIELDS:
+            key = json.dumps(entry[field], sort_keys=True)
+            if key not in index[field]:
+                index[field][key] = len(tables[field])
+                tables[field].append(entry[field])
+            release[field] = index[field][key]
+        releases.append(release)
+    document = {
+        "generated_by": "python tools/build_catalog.py",
+        "note": "GENERATED FILE - do not edit; hand-kept facts live in overrides.json. Releases refer to tables by index.",
+        "tables": tables,
+        "releases": releases,
+    }
+    return json.dumps(document, indent=1, sort_keys=True) + "\n"
 
 
 def tensorflow_entries() -> list[dict]:

@@ -187,23 +187,28 @@ class Catalog:
 
 @functools.lru_cache(maxsize=1)
 def load() -> Catalog:
-    raw = (DATA_DIR / "releases.json").read_bytes()
+    document = json.loads((DATA_DIR / "releases.json").read_bytes())
     overrides_raw = (DATA_DIR / "overrides.json").read_bytes()
-    releases = []
-    for entry in json.loads(raw)["releases"]:
-        releases.append(
-            Release(
-                distribution=entry["distribution"],
-                version=Version(entry["version"]),
-                strings=frozenset(entry["strings"]),
-                functions=entry["functions"],
-                layers=entry["layers"],
-                quirks=frozenset(entry["quirks"]),
-                positional_activation=entry["positional_activation"],
-                families={f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]}
-                          for f, t in entry["families"].items()},
-            )
+    tables = document["tables"]  # releases refer to shared tables by index; each is converted once
+    strings = [frozenset(t) for t in tables["strings"]]
+    quirks = [frozenset(t) for t in tables["quirks"]]
+    families = [
+        {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]} for f, t in table.items()}
+        for table in tables["families"]
+    ]
+    releases = [
+        Release(
+            distribution=entry["distribution"],
+            version=Version(entry["version"]),
+            strings=strings[entry["strings"]],
+            functions=tables["functions"][entry["functions"]],
+            layers=tables["layers"][entry["layers"]],
+            quirks=quirks[entry["quirks"]],
+            positional_activation=tables["positional_activation"][entry["positional_activation"]],
+            families=families[entry["families"]],
         )
+        for entry in document["releases"]
+    ]
     order = {"keras": 0, "tf-keras": 1, "tensorflow": 2}
     releases.sort(key=lambda r: (order[r.distribution], r.version))
     return Catalog(releases, json.loads(overrides_raw))
