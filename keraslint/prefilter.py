@@ -338,8 +338,11 @@ class Prefilter:
         self.flagged = self.flagged_of["tf_keras" in text]
         self.code = CodeRegions(text)
         self.imported_names = None
-        return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
-            identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
+        try:
+            return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
+                identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
+        except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
+            return True
 
     # --- activation sites (KL1, KL2, KL3) ---
     def _doubt(self, position: int, judge, *arguments) -> bool:
