@@ -146,6 +146,8 @@ def _summary(diagnostics, results, job, mode: str) -> str:
     from keraslint.fixer import fixable
 
     fixed = sum(r.fixed for r in results)
+    if mode == "diff" and fixed:
+        return f"Would fix {fixed} problem{'s' * (fixed != 1)} ({len(diagnostics)} remaining).\n"
     if not diagnostics:
         if mode == "fix" and fixed:
             return f"Found {fixed} problem{'s' * (fixed != 1)} ({fixed} fixed, 0 remaining).\n"

@@ -159,6 +159,7 @@ def test_fix_diff_and_unsafe(tmp_path):
     path.write_text(source)
     diff = run("check", "--diff", "--keras-version", "2.3", "a.py", cwd=tmp_path)
     assert diff.exit_code == 1 and '-keras.layers.Dense(4, activation="reul")' in diff.stdout
+    assert "Would fix 2 problems (2 remaining)." in diff.stdout
     assert path.read_text() == source  # --diff writes nothing
     fixed = run("check", "--fix", "--keras-version", "2.3", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert fixed.exit_code == 1  # gelu (unsafe) and zzzz (no fix) remain
