@@ -1,3 +1,3 @@
-from keraslint.cli import main
+from keraslint.cli import entry
 
-main()
+entry()

@@ -6,6 +6,7 @@ configuration error, or a file that could not be read, decoded or parsed.
 from __future__ import annotations
 
 import collections
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,27 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
     if not values:
         return None
     return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+def entry() -> None:
+    """The ``keraslint`` command: ``main``, then leave without tearing the interpreter down.
+
+    Everything is written and flushed by then (reports, fixed files, the cache); skipping the
+    final garbage collection and module teardown saves 10-20 ms on every run.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        if exit.code is not None and not isinstance(exit.code, int):
+            print(exit.code, file=sys.stderr)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (``keraslint check | head``)
+        code = code or 1
+    os._exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -293,3 +293,25 @@ def test_progress_counter_only_on_a_terminal_for_long_scans(monkeypatch, capsys)
     for _ in range(600):
         tick()
     assert capsys.readouterr().err.endswith("keraslint: 600/600 files\n")
+
+
+def test_command_exits_fast_with_everything_written(tmp_path):
+    """``python -m keraslint`` (like the console script) leaves with os._exit after flushing."""
+    import subprocess
+    import sys
+
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "good.py").write_text("import keras\nkeras.layers.Dense(4, activation='relu')\n")
+
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "keraslint", "check", "--no-cache", *args],
+                              cwd=tmp_path, capture_output=True, text=True)
+
+    bad = command("--output-format", "json", "-o", "report.json", "bad.py")
+    assert bad.returncode == 1 and len(json.loads((tmp_path / "report.json").read_text())) == 2
+    good = command("good.py")
+    assert good.returncode == 0 and good.stdout == "All checks passed!\n"
+    many = command("--output-format", "concise", "bad.py", "good.py")
+    assert many.stdout.endswith("Found 2 problems (2 fixable with --fix).\n")
+    usage = command("--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
