@@ -10,7 +10,7 @@ Policy (documented in the README):
 - ``from <keras module> import *`` makes otherwise unbound names resolve into that module.
 - Layers of ``keras_hub``, ``keras_cv`` and ``keras_nlp`` count as Keras layers.
 - Re-exports through the project's own modules count: ``from .layers import Dense`` where
-  ``layers.py`` imports ``Dense`` from Keras (a first pass over the scanned files records them).
+  ``layers.py`` imports ``Dense`` from Keras (``project.py`` reads the imported modules on demand).
 - Project shims count: ``from pkg.backend import keras``, ``import pkg.keras2 as keras`` and
   module paths with a ``keras`` component (``pkg.backend.keras.layers``) are taken as Keras.
 
