@@ -38,9 +38,10 @@ def entry() -> None:
         main()
         code = 0
     except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
-        if exit.code is not None and not isinstance(exit.code, int):
-            print(exit.code, file=sys.stderr)
+        code = 0 if exit.code is None else exit.code
+        if not isinstance(code, int):  # sys.exit("message")
+            print(code, file=sys.stderr)
+            code = 1
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -59,6 +59,7 @@ def cover(names) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def positional_needles() -> tuple[str, ...]:
+    """Words without which a file calls no layer that takes its activation positionally."""
     return cover(positional_layers())
 
 
@@ -72,22 +73,19 @@ IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "compile", "g
 
 
 # --- a tokenizer for the few places the second level reads --------------------------------
-_TOKEN = re.compile(r"""
+# Python string literals: a prefix, then triple-quoted, or single-line with escapes allowed.
+_PREFIX = r"(?P<prefix>[rRbBuUfF]{0,2})"
+_TRIPLE_QUOTED = r'"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+_QUOTED = r'"(?:[^"\\\r\n]|\\.)*"' + r"|'(?:[^'\\\r\n]|\\.)*'"
+_TOKEN = re.compile(rf"""
     (?P<space>(?:[ \t\f\r\n]|\\\r?\n)+)
   | (?P<comment>\#[^\r\n]*)
-  | (?P<string>(?P<prefix>[rRbBuUfF]{0,2})(?:
-        \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      | '''(?:[^'\\]|\\.|'(?!''))*'''
-      | "(?P<dq>[^"\\\r\n]*)"
-      | '(?P<sq>[^'\\\r\n]*)'
-      | "(?:[^"\\\r\n]|\\.)*"
-      | '(?:[^'\\\r\n]|\\.)*'
-    ))
+  | (?P<string>{_PREFIX}(?:{_TRIPLE_QUOTED}|"(?P<dq>[^"\\\r\n]*)"|'(?P<sq>[^'\\\r\n]*)'|{_QUOTED}))
   | (?P<name>[^\W\d]\w*)
-  | (?P<open>[(\[{])
-  | (?P<close>[)\]}])
+  | (?P<open>[(\[{{])
+  | (?P<close>[)\]}}])
   | (?P<op>==|!=|<=|>=|:=|->|\*\*|[,=*:.;])
-  | (?P<other>[^\s"'\#()\[\]{},=*:.;\w]+|\d[\w.]*)
+  | (?P<other>[^\s"'\#()\[\]{{}},=*:.;\w]+|\d[\w.]*)
 """, re.VERBOSE | re.DOTALL)
 
 
@@ -133,16 +131,8 @@ def _literal(match) -> str | None:
     return value
 
 
-_STRING_OR_COMMENT = re.compile(r"""
-    (?P<comment>\#[^\r\n]*)
-  | (?P<string>(?P<prefix>[rRbBuUfF]{0,2})(?:
-        \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      | '''(?:[^'\\]|\\.|'(?!''))*'''
-      | "(?:[^"\\\r\n]|\\.)*"
-      | '(?:[^'\\\r\n]|\\.)*'
-    ))
-  | (?P<stray>["'])
-""", re.VERBOSE | re.DOTALL)
+_STRING_OR_COMMENT = re.compile(
+    rf"""(?P<comment>\#[^\r\n]*)|(?P<string>{_PREFIX}(?:{_TRIPLE_QUOTED}|{_QUOTED}))|(?P<stray>["'])""", re.DOTALL)
 
 
 class CodeRegions:
@@ -271,8 +261,6 @@ def _dotted_before(text: str, position: int) -> str:
     return text[start:end]
 
 
-
-
 def _word_before(text: str, position: int) -> str:
     """The identifier that ends right before ``position`` (spaces and line continuations skipped)."""
     end = _skip_space_before(text, position)
@@ -314,7 +302,8 @@ class Prefilter:
         self.families = {code[:3] for code in enabled} if enabled is not None else {"KL1", "KL2", "KL3", "KL4"}
         self.judged: dict[tuple, bool] = {}
         self.absent_paths = [path.rsplit(".", 1) for path in load_catalog().overrides["absent_modules"]["paths"]]
-        self.flagged_of = {tf_keras: _flagged_keywords(self.contexts_of[tf_keras]) for tf_keras in (False, True)}
+        main, tf_keras = (_flagged_keywords(context) for context in contexts)
+        self.flagged_of = {False: main, True: {o: main.get(o, set()) | tf_keras.get(o, set()) for o in {*main, *tf_keras}}}
         owners = set(self.flagged_of[True])
         self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
         self.needles = needles() + cover(owners)
@@ -573,21 +562,20 @@ def _last_name(dotted: str) -> str:
     return dotted.rpartition(".")[2].strip()
 
 
-def _flagged_keywords(contexts) -> dict[str, set[str]]:
-    """Owner (activation function or layer) -> keywords that KL201 reports for some context."""
+def _flagged_keywords(context: Context) -> dict[str, set[str]]:
+    """Owner (activation function or layer) -> keywords that KL201 reports in ``context``."""
     flagged = {}
     for owner in layer_names() | activation_functions():
         kinds = [is_layer for is_layer, names in ((True, layer_names()), (False, activation_functions())) if owner in names]
         for is_layer in kinds:
             candidates = [(k, k) for k in _keywords_of(owner, is_layer)]
-            for context in contexts:
-                for finding in check_keywords(owner, is_layer, candidates, context):
-                    flagged.setdefault(owner, set()).add(finding.node)
+            for finding in check_keywords(owner, is_layer, candidates, context):
+                flagged.setdefault(owner, set()).add(finding.node)
     return flagged
 
 
 def _keywords_of(owner: str, is_layer: bool) -> set[str]:
-    """Every keyword any release names for ``owner``, and their renamed forms."""
+    """Every keyword any release names for ``owner`` (KL201 only reports keywords some release takes)."""
     names = set()
     for release in load_catalog().releases:
         if is_layer:
