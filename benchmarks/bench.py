@@ -63,7 +63,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "keraslint-corpus")
     parser.add_argument("--scales", default="1,10,50")
     args = parser.parse_args()
-    ruff = shutil.which("ruff")
+    # ruff installed beside this interpreter first: a version-manager shim (pyenv) on PATH would
+    # add its own start-up to every ruff run.
+    ruff = shutil.which("ruff", path=os.path.dirname(sys.executable)) or shutil.which("ruff")
     if ruff is None:
         sys.exit("ruff is not installed: pip install ruff")
     corpus = fetch(args.cache)

@@ -11,27 +11,26 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict
+import zlib
 from pathlib import Path
 
 from keraslint import __version__
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, Edit, Fix, FileResult, Position
 
-FORMAT = 3
+FORMAT = 4
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https://bford.info/cachedir/)\n"
 
 
 def fingerprint(job) -> str:
-    """A digest of everything besides the file itself that can change its diagnostics."""
-    import hashlib  # here, not at the top: a --no-cache run never pays for loading OpenSSL
-
+    """Everything besides the file itself that can change its diagnostics, as one string: the
+    cache file is named by its CRC and reused only when the string stored inside matches."""
     settings = (
         __version__, FORMAT, load_catalog().digest,
         [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],
         sorted(job.enabled), sorted(job.extra_activations), job.per_file_ignores,
     )
-    return hashlib.sha256(json.dumps(settings, default=str).encode()).hexdigest()[:24]
+    return json.dumps(settings, default=str)
 
 
 def stamp(path: Path) -> list[int] | None:
@@ -46,7 +45,9 @@ def stamp(path: Path) -> list[int] | None:
 class ResultCache:
     def __init__(self, directory: Path, job):
         self.directory = directory
-        self.file = directory / f"results-{fingerprint(job)}.json"
+        self.fingerprint = fingerprint(job)
+        # A CRC names the file (hashlib would load OpenSSL, ~10 ms); the stored fingerprint decides.
+        self.file = directory / f"results-{zlib.crc32(self.fingerprint.encode()):08x}.json"
         self.entries = self._load()
         self.updated = False
         self.module_stamps: dict[str, tuple] = {}  # imported modules are stat'ed once a run
@@ -61,7 +62,7 @@ class ResultCache:
             document = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
+        if not isinstance(document, dict) or document.get("fingerprint") != self.fingerprint:
             return {}
         entries = document.get("files")
         return entries if isinstance(entries, dict) else {}
@@ -83,7 +84,7 @@ class ResultCache:
         if current is None or any(d.code == "KL000" for d in result.diagnostics):
             return
         self.entries[result.path] = {
-            "stamp": current, "diagnostics": [asdict(d) for d in result.diagnostics],
+            "stamp": current, "diagnostics": [d.as_json() for d in result.diagnostics],
             "consulted": [list(pair) for pair in result.consulted],
         }
         self.updated = True
@@ -95,7 +96,7 @@ class ResultCache:
             prepare(self.directory)
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump({"format": FORMAT, "files": self.entries}, handle)
+                json.dump({"fingerprint": self.fingerprint, "files": self.entries}, handle)
             os.replace(temporary, self.file)
         except OSError:
             pass  # a read-only or full disk only costs speed

@@ -7,7 +7,6 @@ prefix and quotes are kept exactly; libcst is imported only when a fix is render
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
@@ -40,7 +39,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
         judged.add(id(node))
         finding = check_literal(node, node.value, context)
         if finding:
-            findings.append(replace(finding, message=finding.message + where) if where else finding)
+            findings.append(finding._replace(message=finding.message + where) if where else finding)
 
     definitions: dict[str, list] = {}
     for function in index.functions:
@@ -240,8 +239,8 @@ def check_text(
         index = ModuleIndex(tree)
         resolver = Resolver(index, package, project_exports)
         context = context_for(resolver.imports_tf_keras)
-        context = replace(
-            context, extra_activations=context.extra_activations | registered_names(index),
+        context = context._replace(
+            extra_activations=context.extra_activations | registered_names(index),
             local_functions=local_functions(index, resolver),
         )
         findings = find(index, resolver, context)

@@ -8,19 +8,19 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
     "site-packages", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
     ".keraslint_cache", ".ipynb_checkpoints", ".eggs",
 )
-CHECKED_SUFFIXES = (".py", ".ipynb", ".keras", ".h5", ".hdf5")
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+CHECKED_SUFFIXES = (".py", ".ipynb") + MODEL_SUFFIXES
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: Path
     explicit: bool
 
@@ -91,14 +91,14 @@ def discover(
 ) -> list[Candidate]:
     """Files to check, sorted, each once. JSON model configs are found in directories only when asked."""
     suffixes = CHECKED_SUFFIXES + ((".json",) if model_json else ())
-    found: dict[Path, Candidate] = {}
+    found: dict[str, Candidate] = {}  # keyed by the path's text: hashing a Path costs more
     for given in paths:
         if given.is_dir() and not given.is_symlink():
             for candidate in _walk(given, exclude, respect_gitignore, suffixes):
-                found.setdefault(candidate.path, candidate)
+                found.setdefault(str(candidate.path), candidate)
         else:
-            found[given] = Candidate(given, explicit=True)
-    return sorted(found.values(), key=lambda c: str(c.path))
+            found[str(given)] = Candidate(given, explicit=True)
+    return [found[key] for key in sorted(found)]
 
 
 def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixes: tuple[str, ...]):
@@ -114,11 +114,12 @@ def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixe
     stack = [(root, ignores)]
     while stack:
         directory, inherited = stack.pop()
-        local = inherited + (_load_gitignore(directory) if respect_gitignore and directory != root else [])
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
+        has_gitignore = respect_gitignore and directory != root and any(e.name == ".gitignore" for e in entries)
+        local = inherited + _load_gitignore(directory) if has_gitignore else inherited
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from keraslint.diagnostics import Diagnostic, Position
+from keraslint.discover import MODEL_SUFFIXES
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL
 
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
 TOP = Position(1, 1)

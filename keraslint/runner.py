@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target, load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
-from keraslint.discover import Candidate
-from keraslint.models import MODEL_SUFFIXES, check_model
+from keraslint.discover import MODEL_SUFFIXES, Candidate
 from keraslint.rules import Context
 from keraslint.sources import (
     SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_bytes, read_notebook,
@@ -202,6 +201,8 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
 def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
     """Check (and in fix/diff mode, compute fixes for) one file's content; writes nothing."""
     if shown.endswith(MODEL_SUFFIXES + (".json",)):
+        from keraslint.models import check_model  # zipfile and the model rules: only for models
+
         found = check_model(data, shown, job.context_for(False))
         return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
     if shown.endswith(".ipynb"):
@@ -340,9 +341,9 @@ def _in_cell(diagnostic: Diagnostic, origins) -> Diagnostic:
 
     fix = diagnostic.fix
     if fix is not None:
-        fix = replace(fix, edits=tuple(replace(e, location=local(e.location), end_location=local(e.end_location)) for e in fix.edits))
-    return replace(
-        diagnostic, cell=origins[diagnostic.location.row - 1][0],
+        fix = fix._replace(edits=tuple(e._replace(location=local(e.location), end_location=local(e.end_location)) for e in fix.edits))
+    return diagnostic._replace(
+        cell=origins[diagnostic.location.row - 1][0],
         location=local(diagnostic.location), end_location=local(diagnostic.end_location), fix=fix,
     )
 

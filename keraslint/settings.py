@@ -5,12 +5,10 @@ Files are read as data (TOML, INI, YAML-ish lines, requirement lines); nothing i
 """
 from __future__ import annotations
 
-import configparser
 import re
 import sys
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
@@ -20,10 +18,6 @@ if TYPE_CHECKING:
 from keraslint import catalog as catalog_module
 from keraslint.catalog import Catalog, Target, TargetError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 KNOWN_KEYS = {
     "keras-version": str,
@@ -51,8 +45,17 @@ class SettingsError(ValueError):
     """Bad configuration: reported as a usage error (exit 2)."""
 
 
-@dataclass(frozen=True)
-class Settings:
+def _read_toml(path: Path) -> dict:
+    """A TOML file's document. Raises OSError, or ValueError (``TOMLDecodeError`` and
+    ``UnicodeDecodeError`` are ValueErrors); the parser is imported only when a file is read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+class Settings(NamedTuple):
     keras_version: str | None = None
     select: tuple[str, ...] = ("KL",)
     ignore: tuple[str, ...] = ()
@@ -67,7 +70,6 @@ class Settings:
     cache_dir: str | None = None
     unsafe_fixes: bool = False
     config_file: Path | None = None
-    project_root: Path | None = field(default=None, compare=False)
 
 
 def find_config(start: Path) -> Path | None:
@@ -75,13 +77,15 @@ def find_config(start: Path) -> Path | None:
     directory = start if start.is_dir() else start.parent
     for parent in [directory.absolute(), *directory.absolute().parents]:
         candidate = parent / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                document = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if "keraslint" in document.get("tool", {}):
-                return candidate
+        try:
+            with open(candidate, "rb") as handle:
+                if b"keraslint" not in handle.read():  # most pyproject.tomls: no TOML parse
+                    continue
+            document = _read_toml(candidate)
+        except (OSError, ValueError):
+            continue
+        if "keraslint" in document.get("tool", {}):
+            return candidate
     return None
 
 
@@ -89,8 +93,8 @@ def load_settings(config: Path | None) -> Settings:
     if config is None:
         return Settings()
     try:
-        document = tomllib.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        document = _read_toml(config)
+    except (OSError, ValueError) as error:
         raise SettingsError(f"{config}: cannot read configuration: {error}") from None
     table = document.get("tool", {}).get("keraslint", {})
     values = {}
@@ -118,14 +122,13 @@ def load_settings(config: Path | None) -> Settings:
 
 def merge(settings: Settings, **overrides) -> Settings:
     """Command-line values win over the file; None means "not given"."""
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    return settings._replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
 # --- target inference -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Requirements:
+class Requirements(NamedTuple):
     """Version constraints on Keras-carrying distributions found in one project."""
 
     source: str
@@ -252,7 +255,7 @@ def read_project_requirements(root: Path) -> Requirements:
         if paths:
             try:
                 found = reader(paths)
-            except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError, configparser.Error):
+            except (OSError, ValueError):
                 continue
             if not found.empty:
                 return found
@@ -283,8 +286,8 @@ def _collect(source: str, lines, pinned: bool = False) -> Requirements:
 
 def _from_lock(path: Path) -> Requirements:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = _read_toml(path)
+    except (OSError, ValueError):
         return Requirements(str(path))
     lines = [
         f"{p['name']}=={p['version']}" for p in document.get("package", [])
@@ -294,7 +297,7 @@ def _from_lock(path: Path) -> Requirements:
 
 
 def _from_pyproject(paths: list[Path]) -> Requirements:
-    document = tomllib.loads(paths[0].read_text(encoding="utf-8"))
+    document = _read_toml(paths[0])
     project = document.get("project", {})
     lines = list(project.get("dependencies", []))
     for group in project.get("optional-dependencies", {}).values():
@@ -347,8 +350,13 @@ def _requirement_lines(path: Path, lines: list[str], seen: set[Path]) -> None:
 
 
 def _from_setup_cfg(paths: list[Path]) -> Requirements:
+    import configparser
+
     parser = configparser.ConfigParser()
-    parser.read(paths[0], encoding="utf-8")
+    try:
+        parser.read(paths[0], encoding="utf-8")
+    except configparser.Error as error:
+        raise ValueError(error) from None
     lines = parser.get("options", "install_requires", fallback="").splitlines()
     if parser.has_section("options.extras_require"):
         for _, value in parser.items("options.extras_require"):
@@ -357,7 +365,7 @@ def _from_setup_cfg(paths: list[Path]) -> Requirements:
 
 
 def _from_pipfile(paths: list[Path]) -> Requirements:
-    document = tomllib.loads(paths[0].read_text(encoding="utf-8"))
+    document = _read_toml(paths[0])
     lines = []
     for section in ("packages", "dev-packages"):
         for name, value in document.get(section, {}).items():

@@ -12,8 +12,8 @@ import re
 import stat
 import tokenize
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from keraslint.diagnostics import Diagnostic, Position
 
@@ -27,8 +27,7 @@ class SourceError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class PythonSource:
+class PythonSource(NamedTuple):
     """A decoded Python file; ``encoding`` re-encodes it byte-identically (``utf-8-sig`` keeps a BOM)."""
 
     text: str
@@ -38,14 +37,12 @@ class PythonSource:
         return text.encode(self.encoding)
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     index: int  # 1-based among all cells, as Jupyter shows execution order positions
     text: str  # the code with IPython magics masked as ``pass``
 
 
-@dataclass(frozen=True)
-class Notebook:
+class Notebook(NamedTuple):
     document: dict
     raw: str
     cells: tuple[Cell, ...]

@@ -9,9 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
 from conftest import FIXTURES, ROOT
+from keraslint.cache import _diagnostic
 from keraslint.cli import main, rule_table
+from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.rules import all_rules
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -214,9 +217,26 @@ def test_cache_is_reused_and_ignores_itself(tmp_path):
     entry.write_text(json.dumps(document))
     second = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert "from the cache" in second.stdout  # reused while the file is unchanged
+    document["fingerprint"] = document["fingerprint"].replace("KL101", "KL999")
+    entry.write_text(json.dumps(document))  # as if other settings had the same file name (CRC)
+    foreign = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert foreign.stdout == first.stdout  # the fingerprint stored inside decides
     entry.write_text("{corrupt")
     third = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert third.stdout == first.stdout  # a corrupt cache is ignored
+
+
+positions = st.builds(Position, st.integers(1, 10**6), st.integers(1, 10**4))
+texts = st.text(max_size=20)
+
+
+@given(st.builds(
+    Diagnostic, st.sampled_from(["KL101", "KL002", "KL501"]), texts, texts, positions, positions,
+    st.none() | st.builds(Fix, st.sampled_from(["safe", "unsafe"]), texts, st.lists(st.builds(Edit, texts, positions, positions), max_size=3).map(tuple)),
+    st.none() | st.integers(1, 500), st.none() | texts,
+))
+def test_cached_diagnostics_read_back_unchanged(diagnostic):
+    assert _diagnostic(json.loads(json.dumps(diagnostic.as_json()))) == diagnostic
 
 
 def test_exclude_and_gitignore(tmp_path):

@@ -6,11 +6,11 @@ family module and returns ``Finding`` objects; positions and suppression are han
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     summary: str
@@ -18,14 +18,13 @@ class Rule:
     fixable: str  # "always", "sometimes" or "never"
     valid: tuple[str, ...] = ()
     invalid: tuple[str, ...] = ()
-    options: dict = field(default_factory=dict)  # per-example settings, e.g. {"keras-version": "2.3"}
+    options: Mapping = MappingProxyType({})  # per-example settings, e.g. {"keras-version": "2.3"}
 
     def doc(self) -> str:
         return f"# {self.name} ({self.code})\n\nFix is {self.fixable} available.\n\n{self.explanation.strip()}\n"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """What a rule found, before positions are attached: a node, a message, maybe a new value."""
 
     rule: Rule
@@ -80,8 +79,7 @@ def _always_on(codes: list[str]) -> set[str]:
     return {c for c in codes if c.startswith("KL0")}
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a rule needs to judge a site: the target releases, the catalog, project extras."""
 
     target: object  # keraslint.catalog.Target
