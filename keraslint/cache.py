@@ -33,7 +33,7 @@ def fingerprint(job) -> str:
     return json.dumps(settings, default=str)
 
 
-def stamp(path: Path) -> list[int] | None:
+def stamp(path: Path | str) -> list[int] | None:
     """(size, mtime in ns) of a regular file, or None."""
     try:
         info = os.stat(path)
@@ -54,7 +54,7 @@ class ResultCache:
 
     def _module_stamp(self, path: str) -> tuple:
         if path not in self.module_stamps:
-            self.module_stamps[path] = tuple(stamp(Path(path)) or ())
+            self.module_stamps[path] = tuple(stamp(path) or ())
         return self.module_stamps[path]
 
     def _load(self) -> dict:
