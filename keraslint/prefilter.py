@@ -166,6 +166,27 @@ class CodeRegions:
         return index < 0 or position >= self.ends[index]
 
 
+CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)")
+
+
+def join_continuations(text: str, code: CodeRegions | None = None) -> str:
+    """``text`` with every line continuation (backslash-newline) in code turned into as many
+    spaces, so patterns read a continued statement as one line; positions stay the same.
+
+    Without ``code`` every continuation is joined (for patterns that may find too much, never
+    too little). With it, those in strings and comments stay: a backslash does not continue a
+    comment, and joining one would hide the next line in it.
+    """
+    if "\\\n" not in text and "\\\r" not in text:
+        return text
+    pieces, last = [], 0
+    for continuation in CONTINUATION.finditer(text):
+        if code is None or code(continuation.start()):
+            pieces += [text[last: continuation.start()], " " * (continuation.end() - continuation.start())]
+            last = continuation.end()
+    return "".join(pieces) + text[last:]
+
+
 def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
     """What the expression at ``position`` is, as far as the rules care.
 
@@ -253,12 +274,20 @@ def _skip_space_before(text: str, position: int) -> int:
 
 
 def _dotted_before(text: str, position: int) -> str:
-    """The dotted name that ends right before ``position`` (``tensorflow.keras.activations``)."""
-    end = _skip_space_before(text, position)
-    start = end
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
-        start -= 1
-    return text[start:end]
+    """The dotted name that ends right before ``position`` (``tensorflow.keras.activations``),
+    also with spaces around its dots; a relative import keeps its leading dots (``..layers``)."""
+    names = []
+    end = position
+    while True:
+        end = _skip_space_before(text, end)
+        start = _identifier_start(text, end)
+        names.append(text[start:end])
+        end, dots = _skip_space_before(text, start), 0
+        while end > 0 and text[end - 1] == ".":
+            end, dots = _skip_space_before(text, end - 1), dots + 1
+        before = text[_identifier_start(text, end):end]
+        if dots != 1 or before in ("", "from"):
+            return "." * dots + ".".join(reversed(names))
 
 
 def _word_before(text: str, position: int) -> str:
@@ -277,15 +306,22 @@ IDENTIFIER_KEYWORD = re.compile(r"_(initializer|regularizer|constraint)\s*=(?!=)
 COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
 GET_CALL = re.compile(r"\.\s*get\s*\(")
 IMPORT = re.compile(r"import\b")
-AS = re.compile(r" as\s")
-AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as\s")
-AS_AFTER_TAB = re.compile(r"[\t\f]as\s")
+AS = re.compile(r" as[\s\\]")  # ``as`` then a space or a line continuation
+AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as[\s\\]")
+AS_AFTER_TAB = re.compile(r"[\t\f]as[\s\\]")
+ALIAS_NAME = re.compile(r"(?:\s|\\)*([^\W\d]\w*)")  # the name after ``as``
 # ``NAME = a.b.c`` on one line, also ``NAME = (`` / ``NAME = \\`` continued on the next lines;
 # the group is the dotted value (spaces around its dots allowed).
 ASSIGNED_NAME = re.compile(
-    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*)?([^\W\d][\w. \t]*)[ \t)]*(?:[;#][^\n]*)?$",
+    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*([^\W\d](?:[\w.\s]|#[^\n]*)*?)\s*\)[ \t)]*"
+    r"|([^\W\d][\w. \t]*)[ \t)]*)"
+    r"(?:[;#][^\n]*)?$",
     re.MULTILINE,
-)
+)  # a parenthesized value may span lines: ``D = (layers\n    .Dense)``
+# A line that opens with ``=``, ``:`` or ``.name``, ``as`` after a comment line: a statement broken
+# where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
+BROKEN_LINE = re.compile(r"^[ \t\f]*(?:=(?!=)|:|\.[^\W\d])", re.MULTILINE)
+COMMENT_THEN_AS = re.compile(r"#[^\n]*\n[ \t\f]*as[\s\\]")
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 
 
@@ -326,12 +362,27 @@ class Prefilter:
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
         self.code = CodeRegions(text)
+        text = join_continuations(text, self.code)
         self.imported_names = None
         try:
-            return aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
+            return self._broken_statements(text) or aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
                 identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
         except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
             return True
+
+    def _broken_statements(self, text: str) -> bool:
+        """A statement broken where the site patterns expect it whole: a line of code opening
+        with ``=``, ``:`` (not a slice: ``x[\\n :, 1]``) or ``.name``, or ``as`` right after a comment."""
+        for pattern in (BROKEN_LINE, COMMENT_THEN_AS):
+            for match in pattern.finditer(text):
+                if text[match.end() - 1] == ":":
+                    line_break = max(match.start() - 1, 0)
+                    previous_line = text[text.rfind("\n", 0, line_break) + 1: line_break].rstrip()
+                    if previous_line.endswith(("[", ",")) and "#" not in previous_line:
+                        continue
+                if self.code(match.end() - 1):
+                    return True
+        return False
 
     # --- activation sites (KL1, KL2, KL3) ---
     def _doubt(self, position: int, judge, *arguments) -> bool:
@@ -393,9 +444,15 @@ class Prefilter:
         return self.judged[key]
 
     def _carries_doubt(self, text: str, name: str) -> bool:
-        """``name`` is a function of this file, or is bound to a doubtful string somewhere."""
+        """``name`` is a function of this file, or is bound to a doubtful string somewhere (also
+        where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``)."""
         if any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
             return True
+        for annotated in re.finditer(rf"\b{name}\s*:([^=\n]*)$", text, re.MULTILINE):
+            annotation = annotated.group(1).partition("#")[0]
+            unclosed = annotation.count("[") > annotation.count("]") or annotation.count("(") > annotation.count(")")
+            if (unclosed or not annotation.strip()) and self.code(annotated.start()):
+                return True
         for binding in re.finditer(rf"{name}\s*(?::[^=\n]*)?=(?!=)", text):
             if self._doubt(binding.start(), self._doubtful_binding, text, binding.end()):
                 return True
@@ -531,15 +588,23 @@ def interesting() -> frozenset[str]:
 
 
 def renamed_on_import(text: str, code: CodeRegions | None = None) -> bool:
-    """A name sites are found by, imported under another name: ``Dense as D``."""
+    """A name sites are found by, imported under another name: ``Dense as D`` (not ``optimizers
+    as optimizers``, which binds the very name the sites are found by)."""
     names = interesting()
     code = code or CodeRegions(text)
     patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
     for pattern in patterns:
         for match in pattern.finditer(text):
-            if _word_before(text, match.end() - 3) in names and code(match.start()):
+            name = _word_before(text, match.end() - 3)
+            if name in names and not _alias_is(text, match.end() - 1, name) and code(match.start()):
                 return True
     return False
+
+
+def _alias_is(text: str, position: int, name: str) -> bool:
+    """The alias after ``as`` (which ends at ``position``) is ``name`` itself."""
+    alias = ALIAS_NAME.match(text, position)
+    return alias is not None and alias.group(1) == name
 
 
 def aliased(text: str, code: CodeRegions) -> bool:
@@ -547,18 +612,21 @@ def aliased(text: str, code: CodeRegions) -> bool:
     if renamed_on_import(text, code):
         return True
     names = interesting()
-    if names.isdisjoint(_last_name(value) for value in ASSIGNED_NAME.findall(text)):
+    if names.isdisjoint(_last_name(bracketed or plain) for bracketed, plain in ASSIGNED_NAME.findall(text)):
         return False
     for match in ASSIGNED_NAME.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if _last_name(match.group(1)) in names and STATEMENT_START.search(text, line_start, match.start()) and code(
+        value = match.group(1) or match.group(2)
+        if _last_name(value) in names and STATEMENT_START.search(text, line_start, match.start()) and code(
                 match.start()):
             return True
     return False
 
 
 def _last_name(dotted: str) -> str:
-    """``layers . Dense `` -> ``Dense``."""
+    """``layers . Dense `` -> ``Dense`` (comments inside a parenthesized name dropped)."""
+    if "#" in dotted:
+        dotted = re.sub(r"#[^\n]*", "", dotted)
     return dotted.rpartition(".")[2].strip()
 
 

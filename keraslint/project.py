@@ -38,10 +38,13 @@ class ModuleFacts:
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        from keraslint.prefilter import renamed_on_import
+        from keraslint.prefilter import CodeRegions, join_continuations, renamed_on_import
 
         text = _read_text(Path(self.path))
-        return text is not None and "keras" in text and renamed_on_import(text)
+        if text is None or "keras" not in text:
+            return False
+        code = CodeRegions(text)
+        return renamed_on_import(join_continuations(text, code), code)
 
     @functools.cached_property
     def exports(self) -> dict[str, str]:
@@ -74,8 +77,10 @@ class Project:
             return {}
         directory = os.path.dirname(os.path.abspath(shown))
         package = package_of(shown)
+        from keraslint.prefilter import join_continuations
+
         found = {}
-        for base in _FROM_IMPORT.findall(text):
+        for base in _FROM_IMPORT.findall(join_continuations(text)):
             module = absolute_module(base, package)
             if module in found:
                 continue

@@ -31,6 +31,8 @@ HIDDEN_FINDINGS = [
     "from keras import layers\nD = (\n    layers.Dense\n)\nD(4, 'reul')\n",
     "from keras import layers\nx = 1; D = layers.Dense\nD(4, 'reul')\n",
     "from keras import layers\nfrom keras.layers import (\n    Dense\n    as D)\nD(4, 'reul')\n",
+    "from keras.layers import Dense as\\\nD\nD(4, 'reul')\n",
+    "from keras.layers import (Dense as  # a comment\n    Dense2)\nDense2(4, 'reul')\n",
     "from keras import activations as acts\nacts.get('reul')\n",
     "from keras.activations import get\nget('reul')\n",
     "from keras.activations import get as g\ng('reul')\n",
@@ -120,6 +122,7 @@ def test_hidden_findings_are_kept(source):
     "import keras\nkeras.layers.Dense(4, activation=get_activation('gelu'))\n",
     "import keras\nm = keras.Sequential()\nm.compile(optimizer='adam', loss={'out': 'mse'}, metrics=['accuracy'])\n",
     "import keras\nkeras.layers.Activation('softmax')\nkeras.activations.relu(x, negative_slope=0.1)\n",
+    "from keras.layers import Dense as Dense\nimport keras.optimizers as optimizers\nDense(4, 'relu')\n",
 ])
 def test_clean_sources_are_proven_clean_without_parsing(source, monkeypatch):
     import keraslint.checker as checker
@@ -224,11 +227,55 @@ def test_prefilter_agrees_on_generated_programs(source, spec):
     assert fast == full
 
 
+# Statements broken where Python allows it: a line continuation, a space or a tab between any
+# two tokens of a line; a newline, a blank line or a comment between tokens inside brackets.
+BREAKS = [" \\\n ", "\\\n", " ", "\t"]
+BRACKETED_BREAKS = ["\n", "\n\n", "  # note\n  "]
+BROKEN_EXAMPLES = HIDDEN_FINDINGS + [
+    "import keras as K\nK.activations.gelu\n",
+    "import tensorflow as tf\nK = tf.keras\nK.activations.gelu\n",
+    "import keras\nkeras.layers.Dense(4, activation='reul')\n",
+    "import keras\nkeras.layers.Dense(4, kernel_initializer='he_normall')\n",
+    "import keras\nkeras.activations.relu(x, alpha=0.1)\n",
+    "import keras\nm = keras.Sequential()\nm.compile(optimizer='adamm', loss='msee')\n",
+    "import keras\nkeras.layers.Activation('reul')\n",
+]
+
+
+def token_gaps(source: str) -> list[tuple[int, bool]]:
+    """(offset, inside brackets) of each place between two tokens of one line."""
+    import io
+    import tokenize
+
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    line_starts = [0]
+    for line in source.split("\n"):
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    skipped = (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
+    gaps, depth = [], 0
+    for before, after in zip(tokens, tokens[1:]):
+        depth += before.type == tokenize.OP and before.string in "([{"
+        depth -= before.type == tokenize.OP and before.string in ")]}"
+        if before.type not in skipped and after.type not in skipped and before.end[0] == after.start[0]:
+            gaps.append((line_starts[before.end[0] - 1] + before.end[1], depth > 0))
+    return gaps
+
+
+@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@given(st.sampled_from(BROKEN_EXAMPLES), st.sampled_from(["2.3", "3.15"]), st.data())
+def test_prefilter_agrees_on_statements_broken_anywhere(source, spec, data):
+    offset, bracketed = data.draw(st.sampled_from(token_gaps(source)))
+    broken = source[:offset] + data.draw(st.sampled_from(BREAKS + (BRACKETED_BREAKS if bracketed else []))) + source[offset:]
+    fast, full = both_ways(broken, spec)
+    assert fast == full
+
+
 SHIMS = [
     "from keras.layers import Dense as D, LeakyReLU as Leaky\nfrom keras import activations as acts, losses as L\n",
     "from keras.layers import Dense, LeakyReLU\nfrom keras import activations, losses\n",
     "from tensorflow import keras as K\n",
     "D = Leaky = acts = L = K = None\n",
+    "from keras.layers import Dense as Dense, LeakyReLU as LeakyReLU\nimport keras.activations as activations\n",
 ]
 USERS = [
     "D(4, 'reul')", "D(4, activation='reul')", "Dense(4, 'reul')", "Leaky(alpha=0.1)", "LeakyReLU(alpha=0.1)",
