@@ -298,7 +298,9 @@ def _word_before(text: str, position: int) -> str:
 
 # Patterns start with a literal or a character class, so ``re`` can skip ahead quickly;
 # word boundaries are checked on the (few) matches instead.
-ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["']\s*:)""")
+# ``activation=`` (also annotated, in a signature) or a dict key: ``"activation":``, also
+# triple-quoted or parenthesized (``("activation"): ...``).
+ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["'](?:[\s)"']|\#[^\n]*)*:)""")
 CALL_PAREN = re.compile(r"\s*\(")
 ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")

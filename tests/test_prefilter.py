@@ -10,11 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from conftest import make_job
 from keraslint.prefilter import Doubt, call_arguments, read_value
 from keraslint.runner import check_bytes
+from keraslint.sources import parse
 
 
 def both_ways(source: str, spec: str = "3.15"):
@@ -266,7 +267,45 @@ def token_gaps(source: str) -> list[tuple[int, bool]]:
 def test_prefilter_agrees_on_statements_broken_anywhere(source, spec, data):
     offset, bracketed = data.draw(st.sampled_from(token_gaps(source)))
     broken = source[:offset] + data.draw(st.sampled_from(BREAKS + (BRACKETED_BREAKS if bracketed else []))) + source[offset:]
+    assume(not isinstance(parse(broken), tuple))
     fast, full = both_ways(broken, spec)
+    assert fast == full
+
+
+# Other spellings of one string literal: prefixes, triple quotes, parentheses, expressions.
+SPELLINGS = ["r{q}{v}{q}", "u{q}{v}{q}", "{q}{q}{q}{v}{q}{q}{q}", "({q}{v}{q})", "(\n{q}{v}{q}\n)", "({q}{v}{q},)[0]",
+             "{q}{v}{q} if True else {q}{v}{q}", "str({q}{v}{q})", "{q}{v}{q}.lower()", "f{q}{v}{q}", "b{q}{v}{q}"]
+
+
+def plain_strings(source: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each string token without prefix or triple quotes."""
+    import io
+    import tokenize
+
+    line_starts = [0]
+    for line in source.split("\n"):
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        text = token.string
+        if token.type == tokenize.STRING and text[0] in "'\"" and text[:3] not in ("'''", '"""'):
+            start = line_starts[token.start[0] - 1] + token.start[1]
+            found.append((start, start + len(text), text[1:-1]))
+    return found
+
+
+@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
+       st.sampled_from(["2.3", "3.15"]), st.sampled_from(SPELLINGS), st.sampled_from(["'", '"']), st.data())
+def test_prefilter_agrees_on_other_spellings_of_a_string(source, spec, spelling, quote, data):
+    strings = plain_strings(source)
+    assume(strings)
+    start, end, value = data.draw(st.sampled_from(strings))
+    if quote in value:
+        quote = "'" if quote == '"' else '"'
+    respelled = source[:start] + spelling.format(q=quote, v=value) + source[end:]
+    assume(not isinstance(parse(respelled), tuple))  # syntax errors are reported for parsed files only
+    fast, full = both_ways(respelled, spec)
     assert fast == full
 
 
