@@ -166,6 +166,12 @@ class CodeRegions:
         return index < 0 or position >= self.ends[index]
 
 
+def unix_newlines(text: str) -> str:
+    """``text`` with ``\\r\\n`` as ``\\n `` and a lone ``\\r`` as ``\\n`` (same length, so positions
+    hold), for patterns that end a line at ``\\n``."""
+    return text.replace("\r\n", "\n ").replace("\r", "\n") if "\r" in text else text
+
+
 CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)")
 
 
@@ -363,6 +369,7 @@ class Prefilter:
             return False
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
+        text = unix_newlines(text)
         self.code = CodeRegions(text)
         text = join_continuations(text, self.code)
         self.imported_names = None

@@ -38,11 +38,12 @@ class ModuleFacts:
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        from keraslint.prefilter import CodeRegions, join_continuations, renamed_on_import
+        from keraslint.prefilter import CodeRegions, join_continuations, renamed_on_import, unix_newlines
 
         text = _read_text(Path(self.path))
         if text is None or "keras" not in text:
             return False
+        text = unix_newlines(text)
         code = CodeRegions(text)
         return renamed_on_import(join_continuations(text, code), code)
 

@@ -7,6 +7,7 @@ findings; clean sources should be proven clean without parsing.
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -306,6 +307,35 @@ def test_prefilter_agrees_on_other_spellings_of_a_string(source, spec, spelling,
     respelled = source[:start] + spelling.format(q=quote, v=value) + source[end:]
     assume(not isinstance(parse(respelled), tuple))  # syntax errors are reported for parsed files only
     fast, full = both_ways(respelled, spec)
+    assert fast == full
+
+
+def _semicolon_joined(source: str) -> str:
+    lines = source.rstrip("\n").split("\n")
+    return "\n".join(lines[:-2] + ["; ".join(lines[-2:])]) + "\n" if len(lines) > 1 else source
+
+
+# The same program inside a block, with other line endings, a BOM, a cookie, or two statements on a line.
+REWRAPPINGS = [
+    lambda s: "if True:\n" + textwrap.indent(s, "    "),
+    lambda s: "def outer():\n" + textwrap.indent(s, "    "),
+    lambda s: "class Outer:\n" + textwrap.indent(s, "    "),
+    lambda s: "try:\n" + textwrap.indent(s, "    ") + "except ImportError:\n    pass\n",
+    lambda s: s.replace("\n", "\r\n"),
+    lambda s: s.replace("\n", "\r"),
+    lambda s: "\ufeff" + s,
+    lambda s: "# -*- coding: utf-8 -*-\n" + s,
+    _semicolon_joined,
+]
+
+
+@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
+       st.sampled_from(["2.3", "3.15"]), st.sampled_from(REWRAPPINGS))
+def test_prefilter_agrees_on_rewrapped_programs(source, spec, rewrap):
+    rewrapped = rewrap(source)
+    assume(not isinstance(parse(rewrapped), tuple))
+    fast, full = both_ways(rewrapped, spec)
     assert fast == full
 
 
