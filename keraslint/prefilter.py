@@ -328,7 +328,7 @@ ASSIGNED_NAME = re.compile(
 )  # a parenthesized value may span lines: ``D = (layers\n    .Dense)``
 # A line that opens with ``=``, ``:`` or ``.name``, ``as`` after a comment line: a statement broken
 # where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
-BROKEN_LINE = re.compile(r"^[ \t\f]*(?:=(?!=)|:|\.[^\W\d])", re.MULTILINE)
+BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d])")  # a literal start: fast to search
 COMMENT_THEN_AS = re.compile(r"#[^\n]*\n[ \t\f]*as[\s\\]")
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 
@@ -385,8 +385,7 @@ class Prefilter:
         for pattern in (BROKEN_LINE, COMMENT_THEN_AS):
             for match in pattern.finditer(text):
                 if text[match.end() - 1] == ":":
-                    line_break = max(match.start() - 1, 0)
-                    previous_line = text[text.rfind("\n", 0, line_break) + 1: line_break].rstrip()
+                    previous_line = text[text.rfind("\n", 0, match.start()) + 1: match.start()].rstrip()
                     if previous_line.endswith(("[", ",")) and "#" not in previous_line:
                         continue
                 if self.code(match.end() - 1):
@@ -457,15 +456,30 @@ class Prefilter:
         where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``)."""
         if any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
             return True
-        for annotated in re.finditer(rf"\b{name}\s*:([^=\n]*)$", text, re.MULTILINE):
+        for annotated in re.finditer(rf"{name}\s*:([^=\n]*)$", text, re.MULTILINE):
             annotation = annotated.group(1).partition("#")[0]
             unclosed = annotation.count("[") > annotation.count("]") or annotation.count("(") > annotation.count(")")
-            if (unclosed or not annotation.strip()) and self.code(annotated.start()):
+            if (unclosed or not annotation.strip()) and _identifier_start(text, annotated.start()) == annotated.start() and (
+                    self._doubt(annotated.start(), self._doubtful_default, text, annotated.start(1))):
                 return True
         for binding in re.finditer(rf"{name}\s*(?::[^=\n]*)?=(?!=)", text):
             if self._doubt(binding.start(), self._doubtful_binding, text, binding.end()):
                 return True
         return False
+
+    def _doubtful_default(self, text: str, position: int) -> bool:
+        """The default after the annotation that starts at ``position`` (it may span lines) is doubtful."""
+        depth = 0
+        for kind, match in _tokens(text, position):
+            if kind == "open":
+                depth += 1
+            elif kind == "close":
+                depth -= 1
+                if depth < 0:  # the parameter list closes: no default
+                    return False
+            elif depth == 0 and match.group() in (",", "="):
+                return match.group() == "=" and self._doubtful_binding(text, match.end())
+        return True
 
     def _doubtful_binding(self, text: str, position: int) -> bool:
         kind, value = read_value(text, position, chained=True)
