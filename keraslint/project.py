@@ -162,14 +162,24 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
+_GUARD = re.compile(r"(?:try|else|finally)\s*:|(?:except|if|elif)\b")  # blocks that still bind module names
+
+
 def _top_level_imports(text: str) -> str:
-    """The module's top-level import statements (with continuation lines), as source."""
+    """The import statements that bind the module's names, as source: those at the top level and
+    those in top-level ``try``/``except``/``if`` blocks (``try: from tensorflow.keras import layers
+    except ImportError: from keras import layers``), brought to the top level; with their
+    continuation lines."""
     lines = text.splitlines()
-    statements, index = [], 0
+    statements, index, guarded = [], 0, False
     while index < len(lines):
         line = lines[index]
-        if line.startswith(("import ", "from ")):
-            statement = [line]
+        top_level = line[:1].strip() != ""
+        if top_level and not line.startswith("#"):  # which block opens here
+            guarded = _GUARD.match(line) is not None
+        stripped = line.lstrip()
+        if stripped.startswith(("import ", "from ")) and (top_level or guarded):
+            statement = [stripped]
             depth = line.count("(") - line.count(")")
             while (depth > 0 or statement[-1].rstrip().endswith("\\")) and index + 1 < len(lines):
                 index += 1
