@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from keraslint.diagnostics import Diagnostic, Position
-from keraslint.discover import MODEL_SUFFIXES
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL

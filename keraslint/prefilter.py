@@ -318,14 +318,15 @@ AS = re.compile(r" as[\s\\]")  # ``as`` then a space or a line continuation
 AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as[\s\\]")
 AS_AFTER_TAB = re.compile(r"[\t\f]as[\s\\]")
 ALIAS_NAME = re.compile(r"(?:\s|\\)*([^\W\d]\w*)")  # the name after ``as``
-# ``NAME = a.b.c`` on one line, also ``NAME = (`` / ``NAME = \\`` continued on the next lines;
-# the group is the dotted value (spaces around its dots allowed).
+# ``NAME = a.b.c`` on one line, also ``NAME = \\`` continued on the next line; the second group is
+# its dotted value (spaces around its dots allowed). The first group is a parenthesized value, which
+# may span lines and hold comments: ``D = (layers\n    .Dense)``.
 ASSIGNED_NAME = re.compile(
     r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*([^\W\d](?:[\w.\s]|#[^\n]*)*?)\s*\)[ \t)]*"
     r"|([^\W\d][\w. \t]*)[ \t)]*)"
     r"(?:[;#][^\n]*)?$",
     re.MULTILINE,
-)  # a parenthesized value may span lines: ``D = (layers\n    .Dense)``
+)
 # A line that opens with ``=``, ``:`` or ``.name``, ``as`` after a comment line: a statement broken
 # where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
 BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d])")  # a literal start: fast to search
@@ -374,8 +375,12 @@ class Prefilter:
         text = join_continuations(text, self.code)
         self.imported_names = None
         try:
-            return self._broken_statements(text) or aliased(text, self.code) or (activation_words and self._activation_sites(text)) or (
-                identifier_words and self._identifier_sites(text)) or any(m.aliased for m in self.modules().values())
+            return (
+                self._broken_statements(text) or aliased(text, self.code)
+                or (activation_words and self._activation_sites(text))
+                or (identifier_words and self._identifier_sites(text))
+                or any(m.aliased for m in self.modules().values())
+            )
         except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
             return True
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 from keraslint import catalog as catalog_module
 from keraslint.catalog import Catalog, Target, TargetError
 
-
 KNOWN_KEYS = {
     "keras-version": str,
     "select": list,

@@ -19,6 +19,9 @@ from keraslint.runner import check_bytes
 from keraslint.sources import parse
 
 
+EXAMPLES = int(os.environ.get("KERASLINT_EXAMPLES", "300"))  # generated programs per property test
+
+
 def both_ways(source: str, spec: str = "3.15"):
     data = source.encode()
     fast = check_bytes(data, "x.py", make_job(spec, prefilter=True)).diagnostics
@@ -222,7 +225,7 @@ def programs(draw):
     return header + "\n".join(lines) + "\n"
 
 
-@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.sampled_from(["2.3", "2.15", "3.15"]))
 def test_prefilter_agrees_on_generated_programs(source, spec):
     fast, full = both_ways(source, spec)
@@ -263,7 +266,7 @@ def token_gaps(source: str) -> list[tuple[int, bool]]:
     return gaps
 
 
-@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES), st.sampled_from(["2.3", "3.15"]), st.data())
 def test_prefilter_agrees_on_statements_broken_anywhere(source, spec, data):
     offset, bracketed = data.draw(st.sampled_from(token_gaps(source)))
@@ -295,7 +298,7 @@ def plain_strings(source: str) -> list[tuple[int, int, str]]:
     return found
 
 
-@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
        st.sampled_from(["2.3", "3.15"]), st.sampled_from(SPELLINGS), st.sampled_from(["'", '"']), st.data())
 def test_prefilter_agrees_on_other_spellings_of_a_string(source, spec, spelling, quote, data):
@@ -329,7 +332,7 @@ REWRAPPINGS = [
 ]
 
 
-@settings(max_examples=int(os.environ.get("KERASLINT_EXAMPLES", 300)), deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
        st.sampled_from(["2.3", "3.15"]), st.sampled_from(REWRAPPINGS))
 def test_prefilter_agrees_on_rewrapped_programs(source, spec, rewrap):
@@ -345,10 +348,10 @@ SHIMS = [
     "from tensorflow import keras as K\n",
     "D = Leaky = acts = L = K = None\n",
     "from keras.layers import Dense as Dense, LeakyReLU as LeakyReLU\nimport keras.activations as activations\n",
-    "from keras.layers import Dense as\\\r\n    D, LeakyReLU \\\r\n as Leaky\r\nfrom keras import (activations  # c\r\n as acts,"
-    " losses as L)\r\nfrom tensorflow import \\\r\n keras as K\r\n",  # continuations, comments, CRLF
-    "try:\n    from keras.layers import Dense as D, LeakyReLU as Leaky\n    from keras import activations as acts, losses as L\n"
-    "    from tensorflow import keras as K\nexcept ImportError:\n    D = Leaky = acts = L = K = None\n",
+    ("from keras.layers import Dense as\\\r\n    D, LeakyReLU \\\r\n as Leaky\r\nfrom keras import (activations  # c\r\n as acts,"
+     " losses as L)\r\nfrom tensorflow import \\\r\n keras as K\r\n"),  # continuations, comments, CRLF
+    ("try:\n    from keras.layers import Dense as D, LeakyReLU as Leaky\n    from keras import activations as acts, losses as L\n"
+     "    from tensorflow import keras as K\nexcept ImportError:\n    D = Leaky = acts = L = K = None\n"),
 ]
 USERS = [
     "D(4, 'reul')", "D(4, activation='reul')", "Dense(4, 'reul')", "Leaky(alpha=0.1)", "LeakyReLU(alpha=0.1)",

@@ -6,8 +6,9 @@ family module and returns ``Finding`` objects; positions and suppression are han
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 
 class Rule(NamedTuple):
