@@ -230,16 +230,20 @@ def _line_reader(stdin_sources: dict):
     return read_line
 
 
-def _progress(total: int):
-    """A progress counter on stderr, on a terminal only, for long scans."""
+def _progress(total: int, width: int = 30):
+    """A progress bar on stderr (``[######......]  412/834 files``), on a terminal only, for long
+    scans; redrawn when the percentage changes."""
     if total < 500 or not sys.stderr.isatty():
         return None
-    state = {"done": 0}
+    state = {"done": 0, "shown": -1}
 
     def tick():
         state["done"] += 1
-        if state["done"] % 100 == 0 or state["done"] == total:
-            sys.stderr.write(f"\rkeraslint: {state['done']}/{total} files")
+        percent = state["done"] * 100 // total
+        if percent != state["shown"]:
+            state["shown"] = percent
+            filled = state["done"] * width // total
+            sys.stderr.write(f"\rkeraslint [{'#' * filled}{'.' * (width - filled)}] {state['done']}/{total} files")
             if state["done"] == total:
                 sys.stderr.write("\n")
             sys.stderr.flush()

@@ -303,16 +303,20 @@ def test_output_file_and_empty_runs(tmp_path):
     assert empty.exit_code == 0 and empty.stdout == "All checks passed!\n"
 
 
-def test_progress_counter_only_on_a_terminal_for_long_scans(monkeypatch, capsys):
+def test_progress_bar_only_on_a_terminal_for_long_scans(monkeypatch, capsys):
     from keraslint import cli
 
     assert cli._progress(10_000) is None  # pytest's stderr is not a terminal
     monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
     assert cli._progress(10) is None  # short scans stay quiet
-    tick = cli._progress(600)
-    for _ in range(600):
+    tick = cli._progress(600, width=10)
+    for _ in range(300):
         tick()
-    assert capsys.readouterr().err.endswith("keraslint: 600/600 files\n")
+    assert capsys.readouterr().err.endswith("\rkeraslint [#####.....] 300/600 files")
+    for _ in range(300):
+        tick()
+    frames = capsys.readouterr().err.split("\r")
+    assert len(frames) == 51 and frames[-1] == "keraslint [##########] 600/600 files\n"  # one frame per percent
 
 
 def test_command_exits_fast_with_everything_written(tmp_path):
