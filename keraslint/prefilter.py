@@ -306,7 +306,7 @@ def _word_before(text: str, position: int) -> str:
 # word boundaries are checked on the (few) matches instead.
 # ``activation=`` (also annotated, in a signature) or a dict key: ``"activation":``, also
 # triple-quoted or parenthesized (``("activation"): ...``).
-ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["'](?:[\s)"']|\#[^\n]*)*:)""")
+ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["'](?:[\s)"']|\#[^\n]*(?![^\n]))*:)""")
 CALL_PAREN = re.compile(r"\s*\(")
 ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
@@ -322,15 +322,14 @@ ALIAS_NAME = re.compile(r"(?:\s|\\)*([^\W\d]\w*)")  # the name after ``as``
 # its dotted value (spaces around its dots allowed). The first group is a parenthesized value, which
 # may span lines and hold comments: ``D = (layers\n    .Dense)``.
 ASSIGNED_NAME = re.compile(
-    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*([^\W\d](?:[\w.\s]|#[^\n]*)*?)\s*\)[ \t)]*"
+    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*([^\W\d](?:[\w.]|\s+(?=[\w.#])|#[^\n]*(?![^\n]))*)\s*\)[ \t)]*"
     r"|([^\W\d][\w. \t]*)[ \t)]*)"
     r"(?:[;#][^\n]*)?$",
     re.MULTILINE,
 )
-# A line that opens with ``=``, ``:`` or ``.name``, ``as`` after a comment line: a statement broken
+# A line that opens with ``=``, ``:`` or ``.name``, or with ``as`` after a comment: a statement broken
 # where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
-BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d])")  # a literal start: fast to search
-COMMENT_THEN_AS = re.compile(r"#[^\n]*\n[ \t\f]*as[\s\\]")
+BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d]|as[\s\\])")  # a literal start: fast to search
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 
 
@@ -386,15 +385,17 @@ class Prefilter:
 
     def _broken_statements(self, text: str) -> bool:
         """A statement broken where the site patterns expect it whole: a line of code opening
-        with ``=``, ``:`` (not a slice: ``x[\\n :, 1]``) or ``.name``, or ``as`` right after a comment."""
-        for pattern in (BROKEN_LINE, COMMENT_THEN_AS):
-            for match in pattern.finditer(text):
-                if text[match.end() - 1] == ":":
-                    previous_line = text[text.rfind("\n", 0, match.start()) + 1: match.start()].rstrip()
-                    if previous_line.endswith(("[", ",")) and "#" not in previous_line:
-                        continue
-                if self.code(match.end() - 1):
-                    return True
+        with ``=``, ``:`` (not a slice: ``x[\\n :, 1]``) or ``.name``, or with ``as`` right after a
+        comment (``as`` after code is read by ``renamed_on_import``)."""
+        for match in BROKEN_LINE.finditer(text):
+            opening = match.group().lstrip()
+            previous_line = text[text.rfind("\n", 0, match.start()) + 1: match.start()]
+            if opening.startswith("as") and "#" not in previous_line:
+                continue
+            if opening == ":" and previous_line.rstrip().endswith(("[", ",")) and "#" not in previous_line:
+                continue
+            if self.code(match.end() - len(opening)):
+                return True
         return False
 
     # --- activation sites (KL1, KL2, KL3) ---
