@@ -330,6 +330,7 @@ ASSIGNED_NAME = re.compile(
 # A line that opens with ``=``, ``:`` or ``.name``, or with ``as`` after a comment: a statement broken
 # where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
 BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d]|as[\s\\])")  # a literal start: fast to search
+MAX_ANNOTATION = 300  # characters (or tokens) of an annotation read before calling it doubtful
 STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 
 
@@ -459,24 +460,49 @@ class Prefilter:
 
     def _carries_doubt(self, text: str, name: str) -> bool:
         """``name`` is a function of this file, or is bound to a doubtful string somewhere (also
-        where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``)."""
+        where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``).
+
+        Each ``name =`` / ``name:`` is looked at once, and the ``=`` that ends an annotation is
+        searched for once per line, so a line full of ``name:`` costs linear time.
+        """
         if any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
             return True
-        for annotated in re.finditer(rf"{name}\s*:([^=\n]*)$", text, re.MULTILINE):
-            annotation = annotated.group(1).partition("#")[0]
-            unclosed = annotation.count("[") > annotation.count("]") or annotation.count("(") > annotation.count(")")
-            if (unclosed or not annotation.strip()) and _identifier_start(text, annotated.start()) == annotated.start() and (
-                    self._doubt(annotated.start(), self._doubtful_default, text, annotated.start(1))):
-                return True
-        for binding in re.finditer(rf"{name}\s*(?::[^=\n]*)?=(?!=)", text):
-            if self._doubt(binding.start(), self._doubtful_binding, text, binding.end()):
+        line_end = equals = -1  # the line of the last ``name:`` and its next ``=`` (-1: none on the line)
+        for occurrence in re.finditer(rf"{name}\s*([:=])", text):
+            start, after = occurrence.start(), occurrence.end()
+            if occurrence.group(1) == "=":
+                value = None if text.startswith("=", after) else after  # ``==`` binds nothing
+            else:
+                if after > line_end:
+                    line_end = text.find("\n", after)
+                    line_end = len(text) if line_end < 0 else line_end
+                    equals = text.find("=", after, line_end)
+                elif equals != -1 and equals < after:
+                    equals = text.find("=", after, line_end)
+                if equals == -1:
+                    if self._open_annotation(text, start, after, line_end):
+                        return True
+                    continue
+                value = None if text.startswith("=", equals + 1) else equals + 1
+            if value is not None and self._doubt(start, self._doubtful_binding, text, value):
                 return True
         return False
+
+    def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int) -> bool:
+        """``name:`` at ``start`` has an annotation that is empty or unclosed at the end of its line,
+        and may have a doubtful default on a later line. (A very long rest of line is doubt enough.)"""
+        if _identifier_start(text, start) != start:
+            return False
+        if line_end - colon_end > MAX_ANNOTATION:
+            return self.code(start)
+        annotation = text[colon_end:line_end].partition("#")[0]
+        unclosed = annotation.count("[") > annotation.count("]") or annotation.count("(") > annotation.count(")")
+        return (unclosed or not annotation.strip()) and self._doubt(start, self._doubtful_default, text, colon_end)
 
     def _doubtful_default(self, text: str, position: int) -> bool:
         """The default after the annotation that starts at ``position`` (it may span lines) is doubtful."""
         depth = 0
-        for kind, match in _tokens(text, position):
+        for count, (kind, match) in enumerate(_tokens(text, position)):
             if kind == "open":
                 depth += 1
             elif kind == "close":
@@ -485,6 +511,8 @@ class Prefilter:
                     return False
             elif depth == 0 and match.group() in (",", "="):
                 return match.group() == "=" and self._doubtful_binding(text, match.end())
+            if count > MAX_ANNOTATION:
+                break
         return True
 
     def _doubtful_binding(self, text: str, position: int) -> bool:

@@ -60,6 +60,21 @@ def test_huge_concatenated_string_does_not_crash():
     assert codes_of(data) == ["KL101"]
 
 
+@pytest.mark.parametrize("line", [
+    "# " + "act:" * 50_000,  # a name passed as an activation, then 50,000 times in one comment
+    's = "' + "act:" * 50_000 + '"',
+    "x = (a" + "#c\n" * 20_000 + "+ b)",  # an alias-shaped value full of comments
+    "d = {'activation'" + "# ' ) #" * 20_000 + "\n: 1}",
+    "#" * 100_000 + "\nfrom keras.layers import (Dense\n as Dense)",
+], ids=["annotations-in-comment", "annotations-in-string", "alias-with-comments", "dict-key-with-comments", "hashes-before-as"])
+def test_crafted_long_lines_take_linear_time(line):
+    """The prefilter's patterns have one way to match; these took from 1 s to minutes before."""
+    data = f"import keras\nkeras.layers.Dense(4, activation=act)\n{line}\n".encode()
+    started = time.monotonic()
+    codes_of(data)
+    assert time.monotonic() - started < 10  # about 0.1 s each here; a quadratic scan takes minutes
+
+
 def test_ten_megabyte_generated_file():
     body = "".join(f"x{i} = keras.layers.Dense({i}, activation='relu')\n" for i in range(200_000))
     data = ("import keras\n" + body + "keras.layers.Dense(4, activation='reul')\n").encode()
