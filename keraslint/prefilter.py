@@ -201,26 +201,33 @@ def read_value(text: str, position: int, chained: bool = False) -> tuple[str, st
     which no literal rule judges. ``chained`` first skips assignment targets (``a = b = "x"``). Doubt
     for anything else (numbers, booleans, lambdas, displays, implicitly concatenated strings).
     """
-    tokens = _tokens(text, position)
-    kind, match = next(tokens, (None, None))
-    while kind == "open" and match.group() == "(":
+    for _ in range(MAX_CHAINED_TARGETS):
+        tokens = _tokens(text, position)
         kind, match = next(tokens, (None, None))
-    if kind == "string":
-        value = _literal(match)
-        if next(tokens, (None, None))[0] == "string":
-            raise Doubt  # implicit concatenation: the value is not this literal
-        return ("other", None) if value is None else ("literal", value)
-    if kind != "name" or match.group() in ("True", "False", "lambda"):
-        raise Doubt
-    following, after = next(tokens, (None, None))
-    if chained and following == "op" and after.group() == "=":
-        return read_value(text, after.end(), chained=True)
-    if match.group() == "None" or (following == "open" and after.group() in "([") or (
-        following == "op" and after.group() == "."
-    ):
-        return "other", None
-    return "name", match.group()
+        while kind == "open" and match.group() == "(":
+            kind, match = next(tokens, (None, None))
+        if kind == "string":
+            value = _literal(match)
+            if next(tokens, (None, None))[0] == "string":
+                raise Doubt  # implicit concatenation: the value is not this literal
+            return ("other", None) if value is None else ("literal", value)
+        if kind != "name" or match.group() in ("True", "False", "lambda"):
+            raise Doubt
+        following, after = next(tokens, (None, None))
+        if chained and following == "op" and after.group() == "=":
+            position = after.end()  # ``a = b = "x"``: on to the next target
+            continue
+        if match.group() == "None" or (following == "open" and after.group() in "([") or (
+            following == "op" and after.group() == "."
+        ):
+            return "other", None
+        return "name", match.group()
+    raise Doubt  # more assignment targets in a row than any program has
 
+
+MAX_CHAINED_TARGETS = 32
+MAX_NESTING = 50  # brackets inside one call's arguments; deeper ones are rare enough to parse
+MAX_LINE = 10_000  # characters: a longer line (generated data, minified code) is parsed, not read
 
 def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]]:
     """Top-level arguments of the call whose ``(`` ends at ``position``, in source order.
@@ -249,6 +256,8 @@ def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]
                 kind, match, token = following, after, after.group() if after else ""
         if kind == "open":
             depth += 1
+            if depth > MAX_NESTING:  # reading on would cost time per call site nested in this one
+                raise Doubt
         elif kind == "close":
             depth -= 1
             if depth == 0:
@@ -370,8 +379,11 @@ class Prefilter:
             return False
         self.contexts = self.contexts_of["tf_keras" in text]
         self.flagged = self.flagged_of["tf_keras" in text]
+        if len(text) > MAX_LINE and max(map(len, text.split("\n"))) > MAX_LINE:
+            return True  # the patterns below read a line once per site on it: keep that linear
         text = unix_newlines(text)
         self.code = CodeRegions(text)
+        self.named = {}
         text = join_continuations(text, self.code)
         self.imported_names = None
         try:
@@ -563,8 +575,10 @@ class Prefilter:
     def _may_name(self, text: str, owner: str, module: str) -> bool:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
         an alias of it in this file (``keras as K``, ``K = tf.keras``), or a name a project module exports."""
-        return owner == module or any(owner in m.exports for m in self.modules().values()) or re.search(
-            rf"{module}[\w.]*\s+as\s+{owner}\b|{owner}[ \t]*=[^=\n][^\n]*{module}", text) is not None
+        if (owner, module) not in self.named:  # once per file: the search reads the whole text
+            self.named[owner, module] = owner == module or any(owner in m.exports for m in self.modules().values()) or (
+                re.search(rf"{module}[\w.]*\s+as\s+{owner}\b|{owner}[ \t]*=[^=\n][^\n]*{module}", text) is not None)
+        return self.named[owner, module]
 
     def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
         """(position, module, imported names) of ``from <Keras>.activations import`` / ``.losses`` ...

@@ -66,12 +66,16 @@ def test_huge_concatenated_string_does_not_crash():
     "x = (a" + "#c\n" * 20_000 + "+ b)",  # an alias-shaped value full of comments
     "d = {'activation'" + "# ' ) #" * 20_000 + "\n: 1}",
     "#" * 100_000 + "\nfrom keras.layers import (Dense\n as Dense)",
-], ids=["annotations-in-comment", "annotations-in-string", "alias-with-comments", "dict-key-with-comments", "hashes-before-as"])
-def test_crafted_long_lines_take_linear_time(line):
-    """The prefilter's patterns have one way to match; these took from 1 s to minutes before."""
+    "s = \"\"\"\n" + "Dense(\n" * 10_000 + "\"\"\"",  # in a docstring: calls nested deeper than CPython allows
+    "x.activations.reul\n" * 10_000,  # one search per file for what 'x' may name
+    "act = \\\n" * 20_000,  # a chain of assignment targets longer than any program's
+], ids=["annotations-in-comment", "annotations-in-string", "alias-with-comments", "dict-key-with-comments", "hashes-before-as",
+        "deep-nesting", "many-attributes", "long-chain"])
+def test_crafted_inputs_take_linear_time(line):
+    """The prefilter reads each site once; these took from 1 s to minutes before."""
     data = f"import keras\nkeras.layers.Dense(4, activation=act)\n{line}\n".encode()
     started = time.monotonic()
-    codes_of(data)
+    assert "KL000" not in codes_of(data)
     assert time.monotonic() - started < 10  # about 0.1 s each here; a quadratic scan takes minutes
 
 
