@@ -193,6 +193,14 @@ def join_continuations(text: str, code: CodeRegions | None = None) -> str:
     return "".join(pieces) + text[last:]
 
 
+def code_view(text: str) -> tuple[str, CodeRegions]:
+    """The text as the site patterns read it (LF line endings, continuations in code joined; the
+    same positions), and where its code is."""
+    text = unix_newlines(text)
+    code = CodeRegions(text)
+    return join_continuations(text, code), code
+
+
 def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
     """What the expression at ``position`` is, as far as the rules care.
 
@@ -366,11 +374,12 @@ class Prefilter:
         """False only when no rule can find anything in ``text``.
 
         ``imports()``, when given, returns the facts (``project.ModuleFacts``) of the project
-        modules the file imports from. A file without ``keras`` in its text reaches Keras only
-        through their exports, and a module that imports a Keras name under another name
-        (``Dense as D``) hides that name from the word test: the importing file is parsed.
+        modules the file imports from (it may be called more than once: it should remember its
+        answer). A file without ``keras`` in its text reaches Keras only through their exports,
+        and a module that imports a Keras name under another name (``Dense as D``) hides that
+        name from the word test: the importing file is parsed.
         """
-        self.modules = functools.lru_cache(maxsize=1)(imports or dict)
+        self.modules = imports or dict
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
         if not (activation_words or identifier_words):  # unless a name it imports hides a word
@@ -381,10 +390,8 @@ class Prefilter:
         self.flagged = self.flagged_of["tf_keras" in text]
         if len(text) > MAX_LINE and max(map(len, text.split("\n"))) > MAX_LINE:
             return True  # the patterns below read a line once per site on it: keep that linear
-        text = unix_newlines(text)
-        self.code = CodeRegions(text)
+        text, self.code = code_view(text)
         self.named = {}
-        text = join_continuations(text, self.code)
         self.imported_names = None
         try:
             return (
@@ -658,11 +665,10 @@ def interesting() -> frozenset[str]:
     return positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
 
 
-def renamed_on_import(text: str, code: CodeRegions | None = None) -> bool:
+def renamed_on_import(text: str, code: CodeRegions) -> bool:
     """A name sites are found by, imported under another name: ``Dense as D`` (not ``optimizers
     as optimizers``, which binds the very name the sites are found by)."""
     names = interesting()
-    code = code or CodeRegions(text)
     patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
     for pattern in patterns:
         for match in pattern.finditer(text):

@@ -38,14 +38,10 @@ class ModuleFacts:
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        from keraslint.prefilter import CodeRegions, join_continuations, renamed_on_import, unix_newlines
+        from keraslint.prefilter import code_view, renamed_on_import
 
         text = _read_text(Path(self.path))
-        if text is None or "keras" not in text:
-            return False
-        text = unix_newlines(text)
-        code = CodeRegions(text)
-        return renamed_on_import(join_continuations(text, code), code)
+        return text is not None and "keras" in text and renamed_on_import(*code_view(text))
 
     @functools.cached_property
     def exports(self) -> dict[str, str]:

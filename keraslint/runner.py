@@ -126,7 +126,7 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
             todo.append((candidate.path, current))
     workers = workers or os.cpu_count() or 1
     paths = [path for path, _ in todo]
-    if workers > 1 and job.mode == "check" and _enough_for_workers(paths):
+    if workers > 1 and job.mode == "check" and _enough_for_workers(todo):
         from concurrent.futures import ProcessPoolExecutor
 
         _prepare(job)
@@ -142,14 +142,12 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     return sorted(results + fresh, key=lambda r: r.path)
 
 
-def _enough_for_workers(paths: list[Path]) -> bool:
-    """At least ``PARALLEL_BYTES`` to read (files are stat'ed until that much is found)."""
+def _enough_for_workers(todo: list[tuple[Path, list[int] | None]]) -> bool:
+    """At least ``PARALLEL_BYTES`` to read in (path, stamp) pairs; files without a stamp (no
+    cache) are stat'ed until that much is found."""
     size = 0
-    for path in paths:
-        try:
-            size += os.stat(path).st_size
-        except OSError:
-            continue
+    for path, current in todo:
+        size += (current or stamp(path) or [0])[0]
         if size >= PARALLEL_BYTES:
             return True
     return False
@@ -230,15 +228,17 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
     """Diagnostics of one source, and the project modules consulted for them."""
     if SKIP_FILE.search(text):
         return [], ()
-    imported = {}
+    imported = None
 
     def imports() -> dict:
-        if job.project is not None and not imported:
-            imported.update(job.project.imports(text, shown))
+        """The facts of the project modules the file imports from, looked up once."""
+        nonlocal imported
+        if imported is None:
+            imported = job.project.imports(text, shown) if job.project is not None else {}
         return imported
 
     if job.prefilter and not job.gate.may_have_findings(text, imports):
-        return [], _consulted(imported)
+        return [], _consulted(imported or {})
     exports = {module: facts.exports for module, facts in imports().items() if facts.exports}
     from keraslint.checker import check_text
     from keraslint.resolve import package_of

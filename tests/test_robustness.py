@@ -221,8 +221,8 @@ def test_workers_do_not_change_results(tmp_path, monkeypatch):
         (tmp_path / f"f{index:02}.py").write_text(BAD if index % 3 else FIXED)
     candidates = discover([Path(".")], ())
     serial = run(candidates, make_job(), workers=1)
-    assert not runner._enough_for_workers([c.path for c in candidates])  # 3 kB: one process is faster
+    assert not runner._enough_for_workers([(c.path, None) for c in candidates])  # 3 kB: one process is faster
     monkeypatch.setattr(runner, "PARALLEL_BYTES", 2000)  # 60 small files: a pool all the same
-    assert runner._enough_for_workers([c.path for c in candidates])
+    assert runner._enough_for_workers([(c.path, None) for c in candidates])
     parallel = run(candidates, make_job(), workers=2)
     assert [(r.path, r.diagnostics) for r in serial] == [(r.path, r.diagnostics) for r in parallel]
