@@ -17,6 +17,7 @@ from pathlib import Path
 from keraslint import __version__
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, Edit, Fix, FileResult, Position
+from keraslint.rules import REGISTRY
 
 FORMAT = 4
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https://bford.info/cachedir/)\n"
@@ -60,7 +61,7 @@ class ResultCache:
     def _load(self) -> dict:
         try:
             document = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(document, dict) or document.get("fingerprint") != self.fingerprint:
             return {}
@@ -102,12 +103,40 @@ class ResultCache:
             pass  # a read-only or full disk only costs speed
 
 
+def usable_directory(directory: Path, root: Path | None) -> str | None:
+    """Why ``directory`` must not hold the cache, or None when it may.
+
+    A repository can commit ``.keraslint_cache`` as a symbolic link (or with links inside) to
+    make keraslint write or delete files elsewhere: a cache that is or contains a link, or that
+    resolves outside ``root`` (the project, for the default location), is not used.
+    """
+    if directory.is_symlink():
+        return f"{directory} is a symbolic link"
+    if not directory.exists():
+        parent = directory.parent.resolve()
+        inside = root is None or parent == root.resolve() or root.resolve() in parent.parents
+        return None if inside else f"{directory} is outside the project"
+    if not directory.is_dir():
+        return f"{directory} is not a directory"
+    if root is not None and root.resolve() not in directory.resolve().parents:
+        return f"{directory} resolves outside the project"
+    try:
+        links = [entry.name for entry in os.scandir(directory) if entry.is_symlink()]
+    except OSError as error:
+        return f"{directory} cannot be listed ({error.strerror or error})"
+    return f"{directory} contains symbolic links ({', '.join(sorted(links)[:3])})" if links else None
+
+
 def prepare(directory: Path) -> None:
+    """Create the cache directory with its .gitignore and CACHEDIR.TAG (never through a link)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, content in ((".gitignore", "*\n"), ("CACHEDIR.TAG", TAG)):
-        path = directory / name
-        if not path.exists():
-            path.write_text(content, encoding="utf-8")
+        try:
+            descriptor = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
 
 
 def _diagnostic(raw: dict) -> Diagnostic:
@@ -118,6 +147,8 @@ def _diagnostic(raw: dict) -> Diagnostic:
     cell = raw["cell"]
     if cell is not None and not isinstance(cell, int):
         raise ValueError("bad cell")
+    if raw["code"] not in REGISTRY:
+        raise ValueError("unknown rule code")
     return Diagnostic(
         code=str(raw["code"]), message=str(raw["message"]), filename=str(raw["filename"]),
         location=_position(raw["location"]), end_location=_position(raw["end_location"]),

@@ -84,7 +84,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
           output_format, output_file, statistics, exit_zero, quiet, verbose, stdin_filename, config_path,
           no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
-    from keraslint.cache import ResultCache
+    from keraslint.cache import ResultCache, usable_directory
     from keraslint.reporters import HUMAN_FORMATS, renderer
     from keraslint.runner import Job, check_bytes, check_project
 
@@ -118,7 +118,13 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     cache = None
     if mode == "check" and not (no_cache or reading_stdin):
         base = settings.config_file.parent if settings.config_file else Path(".")
-        cache = ResultCache(cache_dir or Path(settings.cache_dir or base / ".keraslint_cache"), job)
+        directory = cache_dir or Path(settings.cache_dir or base / ".keraslint_cache")
+        # A location from the command line is the user's choice; one from the tree must stay in it.
+        refused = usable_directory(directory, None if cache_dir else base)
+        if refused:
+            click.echo(f"warning: cache not used: {refused}", err=True)
+        else:
+            cache = ResultCache(directory, job)
 
     stdin_sources = {}
     if reading_stdin:

@@ -70,7 +70,7 @@ class Diagnostic(NamedTuple):
         }
 
 
-FILE_ERROR_CODES = {"KL000", "KL001", "KL002", "KL003", "KL004"}
+FILE_ERROR_CODES = {"KL000", "KL001", "KL002", "KL003", "KL004", "KL005"}
 
 
 @dataclass

@@ -105,7 +105,7 @@ def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> 
             names = json.loads(path.read_text(encoding="utf-8"))["registered"]
             if isinstance(names, list) and all(isinstance(n, str) for n in names):
                 return frozenset(names)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             pass
     registered: set[str] = set()
     for candidate in candidates:

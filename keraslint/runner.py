@@ -18,8 +18,8 @@ from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
 from keraslint.rules import Context
 from keraslint.sources import (
-    SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_bytes, read_notebook,
-    set_cell_text,
+    SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_notebook, read_snapshot,
+    set_cell_text, split_lines,
 )
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
 
 def _check_file(path: Path, shown: str, job: Job) -> FileResult:
     try:
-        data = read_bytes(path)
+        snapshot = read_snapshot(path)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
     except OSError as error:
@@ -204,12 +204,22 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
         if isinstance(error, FileNotFoundError) and os.path.islink(path):
             reason = "broken symbolic link"
         return FileResult(shown, [_file_diagnostic("KL001", f"Cannot read file: {reason}", shown)])
-    result = check_bytes(data, shown, job)
+    result = check_bytes(snapshot.data, shown, job)
     if job.mode == "fix" and result.fixed_data is not None:
-        from keraslint.fixer import write_atomic
+        from keraslint.fixer import NotWritten, replace_verified
 
-        write_atomic(path, result.fixed_data)
+        try:
+            replace_verified(path, snapshot, result.fixed_data)
+        except NotWritten as error:
+            return _not_written(snapshot.data, shown, job, str(error))
     return result
+
+
+def _not_written(data: bytes, shown: str, job: Job, reason: str) -> FileResult:
+    """The file as it stands (its findings unfixed) and why the fixes were not written."""
+    unfixed = check_bytes(data, shown, replace(job, mode="check"))
+    message = f"Fixes were not written: {reason}"
+    return FileResult(shown, unfixed.diagnostics + [_file_diagnostic("KL005", message, shown)])
 
 
 def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
@@ -257,7 +267,7 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
     if not diagnostics:
         return diagnostics
     ignored = tuple(code for glob, codes in per_file_ignores if _glob_matches(shown, glob) for code in codes)
-    lines = text.splitlines()
+    lines = split_lines(text)
     kept = []
     for diagnostic in diagnostics:
         if not diagnostic.is_file_error and ignored and diagnostic.code.startswith(ignored):
@@ -309,8 +319,13 @@ def _check_python(shown: str, data: bytes, job: Job) -> FileResult:
     new_text, remaining, fixed = _fix_text(source.text, shown, job)
     result = FileResult(shown, remaining, fixed)
     if fixed and new_text != source.text:
+        from keraslint.fixer import NotWritten, encode_exactly
+
+        try:
+            result.fixed_data = encode_exactly(data, source.text, new_text, source.encoding)
+        except NotWritten as error:
+            return _not_written(data, shown, job, str(error))
         result.diff = unified_diff(source.text, new_text, shown)
-        result.fixed_data = source.encode(new_text)
     return result
 
 
@@ -346,7 +361,8 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
         result.fixed = 0
     else:
         result.diff = unified_diff(notebook.raw, new_raw, shown)
-        result.fixed_data = new_raw.encode("utf-8")
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        result.fixed_data = bom + new_raw.encode("utf-8")
     return result
 
 

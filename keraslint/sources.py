@@ -127,13 +127,48 @@ def set_cell_text(cell: dict, text: str) -> None:
         cell["source"] = text
 
 
-def read_bytes(path: Path) -> bytes:
-    """A regular file's bytes (following links); SourceError for FIFOs, devices, directories."""
-    info = os.stat(path)  # follows the link: a broken link raises here
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError("KL001", "Not a regular file; not checked")
-    with open(path, "rb") as handle:
-        return handle.read()
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # larger "sources" are data or attacks, not code to lint
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer counts them: only CRLF, CR and LF end a line (not form feeds,
+    U+2028 or the other breaks ``str.splitlines`` knows)."""
+    return LINE_BREAK.split(text)
+
+
+class FileSnapshot(NamedTuple):
+    """A file's bytes and what identified it when read, to check nothing changed before a write."""
+
+    data: bytes
+    identity: tuple[int, int, int, int]  # device, inode, size, modification time (ns)
+    via_link: bool  # the path was a symbolic link
+
+
+def identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def read_snapshot(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> FileSnapshot:
+    """A regular file's bytes (following links); SourceError for FIFOs, devices, directories and
+    files over ``limit``. Opened without blocking, so a FIFO never hangs the run."""
+    via_link = os.path.islink(path)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("KL001", "Not a regular file; not checked")
+        if info.st_size > limit:
+            raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
+    return FileSnapshot(data, identity(info), via_link)
+
+
+def read_bytes(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of ``read_snapshot``."""
+    return read_snapshot(path, limit).data
 
 
 def notebook_program(notebook, shown: str):

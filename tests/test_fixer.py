@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import make_job
 from keraslint.catalog import load
-from keraslint.fixer import apply_edits, write_atomic
+from keraslint.fixer import apply_edits, replace_verified
 from keraslint.diagnostics import Edit, Position
-from keraslint.sources import parse
+from keraslint.sources import parse, read_snapshot
 from keraslint.runner import check_bytes, check_file
 
 BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")  # comment\n'
@@ -88,10 +88,10 @@ def test_fix_through_a_symlink_keeps_the_link(tmp_path):
     assert link.is_symlink() and real.read_text() == GOOD
 
 
-def test_write_atomic_replaces_whole_content(tmp_path):
+def test_replace_verified_replaces_whole_content(tmp_path):
     path = tmp_path / "x.py"
     path.write_bytes(b"old")
-    write_atomic(path, b"new content")
+    replace_verified(path, read_snapshot(path), b"new content")
     assert path.read_bytes() == b"new content"
 
 

@@ -27,7 +27,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
     for d in diagnostics:
         result = {
             "ruleId": d.code,
-            "ruleIndex": index[d.code],
+            **({"ruleIndex": index[d.code]} if d.code in index else {}),
             "level": LEVELS.get(d.code, "error"),
             "message": {"text": d.message},
             "locations": [{

@@ -59,3 +59,21 @@ Reports an `.ipynb` file that is not valid notebook JSON (truncated, hand-edited
 nbformat 4). Its code cells were not checked.
 ''',
 ))
+
+FIX_NOT_WRITTEN = register(Rule(
+    code="KL005",
+    name="fix-not-written",
+    summary="Fixes were found but not written to the file",
+    fixable="never",
+    explanation='''
+## What it does
+Reports a file whose fixes `--fix` computed but did not write, with the reason: the file changed
+after keraslint read it (an editor saved it meanwhile), the path was swapped for a symbolic link,
+the file is read-only, belongs to another user, has several hard links, its encoding (such as
+`unicode_escape`) cannot give back its own bytes, or the write itself failed (disk full, read-only
+directory). The file is left exactly as it was and its findings are reported unfixed.
+
+## What to do
+Run `keraslint check --fix` again once the file is settled, or fix the findings by hand.
+''',
+))
