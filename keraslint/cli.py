@@ -203,22 +203,23 @@ def _statistics(diagnostics) -> str:
 
 def _line_reader(stdin_sources: dict):
     """Source line of a diagnostic for the full format (files are re-read, after any fix)."""
-    from keraslint.sources import SourceError, decode_python, read_notebook
+    from keraslint.sources import SourceError, decode_python, read_bytes, read_notebook, split_lines
 
     texts = {}
 
-    def text_of(diagnostic):
+    def lines_of(diagnostic):
+        """The lines of the file (or cell) a diagnostic is in, split once per file."""
         key = (diagnostic.filename, diagnostic.cell)
         if key not in texts:
             try:
                 data = stdin_sources.get(diagnostic.filename)
                 if data is None:
-                    data = Path(diagnostic.filename).read_bytes()
+                    data = read_bytes(diagnostic.filename)
                 if diagnostic.cell is not None:
-                    cells = {c.index: c.text for c in read_notebook(data).cells}
-                    texts[key] = cells.get(diagnostic.cell, "")
+                    cells = {c.index: c.source for c in read_notebook(data).cells}
+                    texts[key] = split_lines(cells.get(diagnostic.cell, ""))
                 else:
-                    texts[key] = decode_python(data).text
+                    texts[key] = split_lines(decode_python(data).text)
             except (OSError, SourceError):
                 texts[key] = None
         return texts[key]
@@ -226,12 +227,9 @@ def _line_reader(stdin_sources: dict):
     def read_line(diagnostic):
         if diagnostic.is_file_error:
             return None
-        text = text_of(diagnostic)
-        if text is None:
-            return None
-        lines = text.splitlines()
+        lines = lines_of(diagnostic)
         row = diagnostic.location.row
-        return lines[row - 1] if 0 < row <= len(lines) else None
+        return lines[row - 1] if lines is not None and 0 < row <= len(lines) else None
 
     return read_line
 

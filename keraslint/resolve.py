@@ -36,6 +36,9 @@ KERAS_ROOTS = (
 )
 # Libraries whose layers hand ``activation=`` straight to ``keras.activations.get``.
 KERAS_LAYER_LIBRARIES = ("keras_hub.layers", "keras_cv.layers", "keras_nlp.layers")
+# Their task models (``keras_hub.models.ImageClassifier.from_preset(..., activation=...)``) pass
+# ``activation=`` to a Keras Dense head.
+KERAS_MODEL_LIBRARIES = ("keras_hub.models", "keras_cv.models", "keras_nlp.models")
 ACTIVATION_KEYWORDS = frozenset({"activation", "recurrent_activation"})
 ACTIVATION_GETTERS = frozenset({"activations.get", "activations.deserialize"})
 
@@ -56,6 +59,9 @@ def keras_path(qualified: str | None) -> str | None:
     for library in KERAS_LAYER_LIBRARIES:
         if qualified.startswith(library + "."):
             return "layers." + qualified[len(library) + 1:]
+    for library in KERAS_MODEL_LIBRARIES:
+        if qualified.startswith(library + "."):
+            return "models." + qualified[len(library) + 1:]
     parts = qualified.split(".")
     if "keras" in parts[1:]:
         return ".".join(parts[parts.index("keras", 1) + 1:])

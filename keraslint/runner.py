@@ -18,7 +18,7 @@ from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
 from keraslint.rules import Context
 from keraslint.sources import (
-    SourceError, cell_text, decode_python, dump_notebook, notebook_program, read_notebook, read_snapshot,
+    LINE_BREAK, SourceError, decode_python, dump_notebook, notebook_program, read_notebook, read_snapshot,
     set_cell_text, split_lines,
 )
 
@@ -347,13 +347,17 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
 
     document = copy.deepcopy(notebook.document)
     changed: dict[int, dict[int, str]] = {}
-    for row, (old, new) in enumerate(zip(text.split("\n"), new_text.split("\n"))):
+    sources = {cell.index: cell.source for cell in notebook.cells}
+    for row, (old, new) in enumerate(zip(split_lines(text), split_lines(new_text))):
         if old != new:
-            cell, cell_row = origins[row]
-            changed.setdefault(cell, {})[cell_row - 1] = new
+            cell, origin = origins[row]
+            if origin.shift is None:  # a line IPython wrote: there is nothing of the user's to edit
+                result.fixed, result.fixed_data = 0, None
+                return result
+            own = split_lines(sources[cell])[origin.row - 1]
+            changed.setdefault(cell, {})[origin.row - 1] = own[: origin.shift] + new
     for cell, lines in changed.items():
-        # Masking replaced whole magic lines only, so every other line is the cell's own.
-        set_cell_text(document["cells"][cell - 1], _replace_lines(cell_text(document["cells"][cell - 1]), lines))
+        set_cell_text(document["cells"][cell - 1], _replace_lines(sources[cell], lines))
     new_raw = dump_notebook(notebook, document)
     if new_raw is None:
         message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"
@@ -367,13 +371,18 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
 
 
 def _in_cell(diagnostic: Diagnostic, origins) -> Diagnostic:
-    """Move a diagnostic from joined-program rows to its cell's own rows."""
+    """Move a diagnostic from joined-program rows to its cell's own rows and columns; a fix that
+    touches code IPython generated is dropped."""
     def local(position: Position) -> Position:
-        return Position(origins[position.row - 1][1], position.column)
+        origin = origins[position.row - 1][1]
+        return Position(origin.row, 1 if origin.shift is None else position.column + origin.shift)
 
     fix = diagnostic.fix
     if fix is not None:
-        fix = fix._replace(edits=tuple(e._replace(location=local(e.location), end_location=local(e.end_location)) for e in fix.edits))
+        if any(origins[e.location.row - 1][1].shift is None for e in fix.edits):
+            fix = None
+        else:
+            fix = fix._replace(edits=tuple(e._replace(location=local(e.location), end_location=local(e.end_location)) for e in fix.edits))
     return diagnostic._replace(
         cell=origins[diagnostic.location.row - 1][0],
         location=local(diagnostic.location), end_location=local(diagnostic.end_location), fix=fix,
@@ -381,10 +390,11 @@ def _in_cell(diagnostic: Diagnostic, origins) -> Diagnostic:
 
 
 def _replace_lines(text: str, changes: dict[int, str]) -> str:
-    lines = text.split("\n")
+    """``text`` with some of its lines replaced; line breaks stay as they were."""
+    pieces = LINE_BREAK.split(text)  # lines at even positions, their breaks between
     for index, line in changes.items():
-        lines[index] = line
-    return "\n".join(lines)
+        pieces[2 * index] = line
+    return "".join(pieces)
 
 
 def unified_diff(before: str, after: str, shown: str) -> str:

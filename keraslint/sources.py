@@ -39,7 +39,8 @@ class PythonSource(NamedTuple):
 
 class Cell(NamedTuple):
     index: int  # 1-based among all cells, as Jupyter shows execution order positions
-    text: str  # the code with IPython magics masked as ``pass``
+    source: str  # the cell's own text
+    code: object  # keraslint.cells.CellCode: the Python Jupyter runs, traced back to ``source``
 
 
 class Notebook(NamedTuple):
@@ -64,27 +65,15 @@ def decode_python(data: bytes) -> PythonSource:
     return PythonSource(text, encoding)
 
 
-_MAGIC = re.compile(r"^\s*(?:[%!?]|\w+\s*=\s*[%!])|\?\s*$")
-
-
-def mask_magics(text: str) -> str | None:
-    """Replace IPython magic and shell lines with ``pass`` (same line count); None for a cell magic."""
-    if text.lstrip().startswith("%%"):
-        return None
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        if _MAGIC.search(line) and not line.lstrip().startswith("#"):
-            indent = line[: len(line) - len(line.lstrip())]
-            lines[number] = indent + "pass"
-    return "\n".join(lines)
-
-
 def cell_text(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
 
 def read_notebook(data: bytes) -> Notebook:
+    """A notebook's code cells, each with the Python that Jupyter runs for it."""
+    from keraslint.cells import python_of_cell
+
     try:
         raw = data.decode("utf-8-sig")
         document = json.loads(raw)
@@ -102,9 +91,8 @@ def read_notebook(data: bytes) -> Notebook:
         source = cell.get("source", "")
         if isinstance(source, list) and not all(isinstance(s, str) for s in source):
             raise SourceError("KL003", f"Invalid notebook: cell {index} source is not text")
-        masked = mask_magics(cell_text(cell))
-        if masked is not None:
-            checked.append(Cell(index, masked))
+        text = cell_text(cell)
+        checked.append(Cell(index, text, python_of_cell(text)))
     return Notebook(document, raw, tuple(checked))
 
 
@@ -128,13 +116,13 @@ def set_cell_text(cell: dict, text: str) -> None:
 
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024  # larger "sources" are data or attacks, not code to lint
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 
 
 def split_lines(text: str) -> list[str]:
     """Lines as Python's tokenizer counts them: only CRLF, CR and LF end a line (not form feeds,
     U+2028 or the other breaks ``str.splitlines`` knows)."""
-    return LINE_BREAK.split(text)
+    return LINE_BREAK.split(text)[::2]
 
 
 class FileSnapshot(NamedTuple):
@@ -171,22 +159,28 @@ def read_bytes(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
     return read_snapshot(path, limit).data
 
 
-def notebook_program(notebook, shown: str):
-    """(joined code of the cells that parse, origin (cell, row) of each line, syntax errors)."""
+def notebook_program(notebook: Notebook, shown: str):
+    """(joined code of the cells that parse, (cell, Origin) of each line, syntax errors).
+
+    The cells are one program, as in the notebook's kernel: an import in one cell serves the next.
+    """
+    from keraslint.cells import Origin
+
     parts, origins, broken = [], [], []
     for cell in notebook.cells:
-        error = parse(cell.text)
-        if isinstance(error, tuple):
-            line, column, message = error
-            position = Position(max(line, 1), max(column, 1))
-            broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
+        code = cell.code
+        if code.error is not None:
+            if code.strict:
+                row, column, message = code.error
+                position = Position(row, column)
+                broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
             continue
-        lines = cell.text.split("\n")
+        lines = split_lines(code.text)
         if lines[-1] == "":
             lines.pop()
         parts += lines
-        origins += [(cell.index, row) for row in range(1, len(lines) + 1)]
-    origins.append((notebook.cells[-1].index if notebook.cells else 1, 1))
+        origins += [(cell.index, origin) for origin in code.origins[: len(lines)]]
+    origins.append((notebook.cells[-1].index if notebook.cells else 1, Origin(1, 0)))
     return "\n".join(parts) + "\n", origins, broken
 
 

@@ -6,6 +6,7 @@ findings; clean sources should be proven clean without parsing.
 """
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -401,3 +402,33 @@ def test_code_regions():
     assert stray(len('x = "never closed\n# c'))  # a text that does not parse: everything counts
     nested = 'f"{d["k"]}"  # x'  # Python 3.12 nesting: the f-string token ends early
     assert CodeRegions(nested)(nested.index("x"))
+
+
+# IPython syntax a notebook cell may hold around the code (lines, then cell magics that open a cell).
+MAGIC_LINES = ["%matplotlib inline", "!pip install keras \\\n    keras-hub -q", "files = !ls", "model.summary?",
+               "%time x = 1", "  # which one?", "x = ('%s' \\\n% 'a')"]
+CELL_MAGICS = ["", "", "%%time\n", "%%capture out\n", "%%timeit -n1\n", "%%writefile m.py\n", "%%bash\n"]
+
+
+def as_notebook(cells: list[str]) -> bytes:
+    document = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": cell.splitlines(keepends=True)} for cell in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(document, indent=1).encode()
+
+
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.sampled_from(["2.15", "3.15"]), st.data())
+def test_prefilter_agrees_on_notebook_cells_with_magics(source, spec, data):
+    lines = source.rstrip("\n").split("\n")
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(lines) - 1)), max_size=3)))
+    cells = [lines[a:b] for a, b in zip([0, *cuts], [*cuts, len(lines)])]
+    texts = []
+    for cell in cells:
+        for _ in range(data.draw(st.integers(0, 2))):
+            cell.insert(data.draw(st.integers(0, len(cell))), data.draw(st.sampled_from(MAGIC_LINES)))
+        texts.append(data.draw(st.sampled_from(CELL_MAGICS)) + "\n".join(cell) + "\n")
+    raw = as_notebook(texts)
+    fast = check_bytes(raw, "x.ipynb", make_job(spec, prefilter=True)).diagnostics
+    full = check_bytes(raw, "x.ipynb", make_job(spec, prefilter=False)).diagnostics
+    assert fast == full

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from keraslint.diagnostics import Diagnostic
+from keraslint.reporters.notebook_lines import in_file
 
 
 def _escape_data(text: str) -> str:
@@ -15,13 +16,14 @@ def _escape_property(text: str) -> str:
 def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
     lines = []
     for d in diagnostics:
+        start, end = in_file(d)  # a notebook cell's line is annotated on its line of the .ipynb
         properties = ",".join([
             f"title={_escape_property(f'keraslint ({d.code})')}",
             f"file={_escape_property(d.filename)}",
-            f"line={d.location.row}",
-            f"col={d.location.column}",
-            f"endLine={d.end_location.row}",
-            f"endColumn={d.end_location.column}",
+            f"line={start.row}",
+            f"col={start.column}",
+            f"endLine={end.row}",
+            f"endColumn={end.column}",
         ])
         message = f"{d.label}: {d.code} {d.message}"
         lines.append(f"::error {properties}::{_escape_data(message)}\n")

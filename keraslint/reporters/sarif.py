@@ -6,6 +6,7 @@ from pathlib import Path
 
 from keraslint import __version__
 from keraslint.diagnostics import Diagnostic
+from keraslint.reporters.notebook_lines import in_file, json_replacement
 from keraslint.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -18,6 +19,14 @@ def _region(start, end) -> dict:
 
 def _uri(filename: str) -> str:
     return Path(filename).as_posix()
+
+
+def _replacement(diagnostic: Diagnostic, edit) -> dict:
+    """A fix edit in the file's own coordinates (in a notebook: the JSON text of the cell)."""
+    if diagnostic.cell is not None:
+        start, end, content = json_replacement(diagnostic, edit)
+        return {"deletedRegion": _region(start, end), "insertedContent": {"text": content}}
+    return {"deletedRegion": _region(edit.location, edit.end_location), "insertedContent": {"text": edit.content}}
 
 
 def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
@@ -33,7 +42,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": _uri(d.filename)},
-                    "region": _region(d.location, d.end_location),
+                    "region": _region(*in_file(d)),
                 },
             }],
         }
@@ -46,10 +55,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
                 "description": {"text": f"{d.fix.message} ({d.fix.applicability})"},
                 "artifactChanges": [{
                     "artifactLocation": {"uri": _uri(d.filename)},
-                    "replacements": [
-                        {"deletedRegion": _region(e.location, e.end_location), "insertedContent": {"text": e.content}}
-                        for e in d.fix.edits
-                    ],
+                    "replacements": [_replacement(d, e) for e in d.fix.edits],
                 }],
             }]
         results.append(result)
