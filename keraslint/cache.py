@@ -18,8 +18,9 @@ from keraslint import __version__
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, Edit, Fix, FileResult, Position
 from keraslint.rules import REGISTRY
+from keraslint.sources import read_auxiliary_text
 
-FORMAT = 4
+FORMAT = 5  # 5: entries keyed by absolute path
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# keraslint cache (see https://bford.info/cachedir/)\n"
 
 
@@ -60,7 +61,7 @@ class ResultCache:
 
     def _load(self) -> dict:
         try:
-            document = json.loads(self.file.read_text(encoding="utf-8"))
+            document = json.loads(read_auxiliary_text(self.file))
         except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(document, dict) or document.get("fingerprint") != self.fingerprint:
@@ -68,23 +69,25 @@ class ResultCache:
         entries = document.get("files")
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, shown: str, current: list[int] | None) -> FileResult | None:
-        """The cached result of an unchanged file whose consulted project modules are unchanged too."""
-        entry = self.entries.get(shown)
+    def get(self, path: Path, shown: str, current: list[int] | None) -> FileResult | None:
+        """The cached result of an unchanged file whose consulted project modules are unchanged
+        too. Entries are keyed by absolute path (one cache may serve several working directories)."""
+        entry = self.entries.get(os.path.abspath(path))
         if current is None or not isinstance(entry, dict) or entry.get("stamp") != current:
             return None
         try:
             consulted = tuple((str(path), tuple(module_stamp)) for path, module_stamp in entry["consulted"])
             if any(self._module_stamp(path) != module_stamp for path, module_stamp in consulted):
                 return None
-            return FileResult(shown, [_diagnostic(d) for d in entry["diagnostics"]], consulted=consulted)
+            diagnostics = [_diagnostic(d)._replace(filename=shown) for d in entry["diagnostics"]]
+            return FileResult(shown, diagnostics, consulted=consulted)
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, result: FileResult, current: list[int] | None) -> None:
+    def put(self, path: Path, result: FileResult, current: list[int] | None) -> None:
         if current is None or any(d.code == "KL000" for d in result.diagnostics):
             return
-        self.entries[result.path] = {
+        self.entries[os.path.abspath(path)] = {
             "stamp": current, "diagnostics": [d.as_json() for d in result.diagnostics],
             "consulted": [list(pair) for pair in result.consulted],
         }

@@ -7,6 +7,7 @@ prefix and quotes are kept exactly; libcst is imported only when a fix is render
 from __future__ import annotations
 
 import ast
+import bisect
 from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
@@ -183,17 +184,17 @@ def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, jud
     argument of a Keras call, and the function never rebinds it. A parameter that is also
     compared, transformed or passed elsewhere may be handled by the code (silence).
     """
+    calls_by_line = sorted(index.calls, key=lambda call: call.lineno)  # decorators come after bodies
+    call_lines = [call.lineno for call in calls_by_line]
+    uses_by_line: dict[str, tuple[list[int], list[ast.Name]]] = {}
     for function in index.functions:
         defaults = _string_defaults(function)
         if not defaults:
             continue
         first, last = function.lineno, function.end_lineno
-
-        def inside(node) -> bool:
-            return first <= node.lineno <= last
-
         straight: dict[str, list[ast.Call]] = {}
-        for call in filter(inside, index.calls):
+        # Only the calls within the function's lines: a bisection, not a scan of every call.
+        for call in calls_by_line[bisect.bisect_left(call_lines, first): bisect.bisect_right(call_lines, last)]:
             path = resolver.keras(dotted_name(call.func))
             if path is None:
                 continue
@@ -201,7 +202,11 @@ def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, jud
                 if isinstance(value, ast.Name) and value.id in defaults:
                     straight.setdefault(value.id, []).append(call)
         for parameter, calls in straight.items():
-            uses = [n for n in index.names[parameter] if inside(n)]
+            if parameter not in uses_by_line:
+                every = sorted(index.names[parameter], key=lambda name: name.lineno)
+                uses_by_line[parameter] = ([n.lineno for n in every], every)
+            lines, every = uses_by_line[parameter]
+            uses = every[bisect.bisect_left(lines, first): bisect.bisect_right(lines, last)]
             if len(uses) == len(calls) and all(isinstance(n.ctx, ast.Load) for n in uses):
                 where = f" (default of {parameter!r} in {function.name}(), passed to Keras on line {calls[0].lineno})"
                 judge(defaults[parameter], where)

@@ -16,7 +16,7 @@ from keraslint import __version__
 from keraslint.catalog import TargetError, load as load_catalog
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_codes
-from keraslint.settings import SettingsError, choose_target, find_config, load_settings, merge
+from keraslint.settings import SettingsError, choose_target, find_config, load_settings, merge, project_root
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
@@ -42,12 +42,30 @@ def entry() -> None:
         if not isinstance(code, int):  # sys.exit("message")
             print(code, file=sys.stderr)
             code = 1
+    except BrokenPipeError:  # ``keraslint check | head``: the reader has seen enough
+        code = EXIT_PROBLEMS
+    except OSError as error:  # standard output is full, closed or fails
+        _say(f"error: cannot write the report: {error.strerror or error}")
+        code = EXIT_ERROR
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (``keraslint check | head``)
-        code = code or 1
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        code = code or EXIT_PROBLEMS
+    except OSError as error:
+        _say(f"error: cannot write the report: {error.strerror or error}")
+        code = EXIT_ERROR
     os._exit(code)
+
+
+def _say(message: str) -> None:
+    """A last word on stderr, if there is one to write to."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+    except OSError:
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,7 +75,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option("--keras-version", help="Target Keras: a version (3.6, 2.15.0) or a range (>=2.12,<3).")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (KL1, KL101, ALL).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
@@ -88,8 +106,16 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     from keraslint.reporters import HUMAN_FORMATS, renderer
     from keraslint.runner import Job, check_bytes, check_project
 
-    paths = list(paths) or [Path(".")]
-    reading_stdin = paths == [Path("-")]
+    reading_stdin = paths == ("-",)  # the text as given: "./-" is a file named "-"
+    if "-" in paths and not reading_stdin:
+        raise click.UsageError("'-' (standard input) cannot be combined with other paths")
+    if reading_stdin and sys.stdin is None:
+        raise click.UsageError("'-' was given but standard input is closed")
+    paths = [Path(p) for p in paths] or [Path(".")]
+    if output_file is not None:
+        _prepare_output(output_file)
+    elif sys.stdout is None:
+        raise OutputError("cannot write the report: standard output is closed (use -o FILE)")
     start = Path(stdin_filename) if reading_stdin and stdin_filename else paths[0]
     try:
         config = config_path or find_config(start.absolute())
@@ -101,10 +127,13 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
             output_format=output_format, unsafe_fixes=unsafe_fixes,
             respect_gitignore=False if no_respect_gitignore else None, model_json=model_json,
         )
-        target, tf_keras_target = choose_target(settings, start.absolute())
+        notices: list[str] = []
+        target, tf_keras_target = choose_target(settings, start.absolute(), notices=notices)
         enabled = select_codes(settings.select, settings.ignore, settings.extend_select)
     except (SettingsError, TargetError, ValueError) as error:
         raise click.UsageError(str(error)) from None
+    for notice in notices:
+        click.echo(f"warning: {notice}", err=True)
     if verbose:
         click.echo(f"keraslint {__version__}; config: {settings.config_file or 'none'}", err=True)
         click.echo(f"target: {target.describe()} — {target.reason}", err=True)
@@ -117,7 +146,9 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     )
     cache = None
     if mode == "check" and not (no_cache or reading_stdin):
-        base = settings.config_file.parent if settings.config_file else Path(".")
+        # As ruff: in the project root (the configuration's directory, else the nearest directory
+        # with a project file), else the working directory.
+        base = settings.config_file.parent if settings.config_file else project_root(start.absolute()) or Path(".")
         directory = cache_dir or Path(settings.cache_dir or base / ".keraslint_cache")
         # A location from the command line is the user's choice; one from the tree must stay in it.
         refused = usable_directory(directory, None if cache_dir else base)
@@ -153,12 +184,32 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     if statistics:
         report += _statistics(diagnostics)
     if output_file:
-        output_file.write_text(report, encoding="utf-8")
+        try:
+            with open(output_file, "w", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(report)
+        except OSError as error:
+            raise OutputError(f"cannot write {output_file}: {error.strerror or error}") from None
         if summary:
-            click.echo(summary, file=report_stream)
+            click.echo(summary, file=sys.stderr)
     else:
         click.echo(report + summary, nl=False, file=report_stream, color=color)
     sys.exit(_exit_code(diagnostics, results, mode, exit_zero))
+
+
+class OutputError(click.ClickException):
+    """The report could not be written: a one-line error and exit 2, as for bad usage."""
+
+    exit_code = EXIT_ERROR
+
+
+def _prepare_output(path: Path) -> None:
+    """Check ``-o`` before any work (and create its directory, as ruff does)."""
+    if path.is_dir():
+        raise OutputError(f"cannot write the report to {path}: it is a directory")
+    try:
+        path.absolute().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the directory of {path}: {error.strerror or error}") from None
 
 
 def _exit_code(diagnostics, results, mode: str, exit_zero: bool) -> int:

@@ -5,8 +5,17 @@ import time, which every run (a clean pre-commit file included) would pay.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, line separators and undecodable bytes (surrogates) as
+    escapes: a file name or message can neither drive the terminal nor forge a report line."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 class Position(NamedTuple):

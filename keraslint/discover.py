@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from keraslint.sources import read_auxiliary_text
+
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
     "site-packages", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -116,7 +118,8 @@ def _walk(root: Path, exclude: tuple[str, ...], respect_gitignore: bool, suffixe
         directory, inherited = stack.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
+        except OSError:  # unreadable: reported for the directory, never skipped in silence
+            yield Candidate(directory, explicit=True)
             continue
         has_gitignore = respect_gitignore and directory != root and any(e.name == ".gitignore" for e in entries)
         local = inherited + _load_gitignore(directory) if has_gitignore else inherited
@@ -156,7 +159,7 @@ def _gitignored(path: Path, is_dir: bool, ignores: list[_GitIgnore]) -> bool:
 
 def _load_gitignore(directory: Path) -> list[_GitIgnore]:
     try:
-        lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_auxiliary_text(directory / ".gitignore", errors="replace").splitlines()
+    except (OSError, ValueError):  # missing, or not a regular file
         return []
     return [_GitIgnore(directory.absolute(), lines)]

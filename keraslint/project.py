@@ -21,7 +21,9 @@ from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
-from keraslint.sources import SourceError, decode_python, notebook_program, parse, read_bytes, read_notebook
+from keraslint.sources import (
+    SourceError, decode_python, notebook_program, parse, read_auxiliary_text, read_bytes, read_notebook,
+)
 
 FACTS_FORMAT = 2
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*[\w.]*)[ \t]+import\b")  # anywhere: a literal start is fast
@@ -84,6 +86,8 @@ class Project:
             path = self.modules.get(module) or _module_file(module, directory, package)
             if path:
                 found[module] = module_facts(str(path), tuple(stamp(path) or ()))
+            elif package and module:  # not there (yet): recorded, so a cache notices it appearing
+                found[module] = module_facts(_top_of(directory, module, package) + ".py", ())
         return found
 
 
@@ -102,7 +106,7 @@ def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> 
     path = directory / f"facts-{key}.json" if directory is not None else None
     if path is not None:
         try:
-            names = json.loads(path.read_text(encoding="utf-8"))["registered"]
+            names = json.loads(read_auxiliary_text(path))["registered"]
             if isinstance(names, list) and all(isinstance(n, str) for n in names):
                 return frozenset(names)
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
@@ -132,10 +136,14 @@ def _module_file(module: str, directory: str, package: str | None) -> str | None
     importer in ``directory`` (which belongs to ``package``)."""
     if not package or not module:
         return None
-    top = directory
+    return _file_of(_top_of(directory, "", package), module)
+
+
+def _top_of(directory: str, top_module: str, package: str) -> str:
+    """The directory above ``package`` (a package in ``directory``), joined with ``top_module``."""
     for _ in package.split("."):
-        top = os.path.dirname(top)
-    return _file_of(top, module)
+        directory = os.path.dirname(directory)
+    return os.path.join(directory, *top_module.split(".")) if top_module else directory
 
 
 @functools.lru_cache(maxsize=4096)

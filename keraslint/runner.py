@@ -117,7 +117,7 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     for candidate in candidates:
         shown = display_path(candidate.path)
         current = stamp(candidate.path) if cache else None
-        hit = cache.get(shown, current) if cache else None
+        hit = cache.get(candidate.path, shown, current) if cache else None
         if hit is not None:
             results.append(hit)
             if progress:
@@ -136,8 +136,8 @@ def run(candidates: list[Candidate], job: Job, workers: int | None = None, progr
     else:
         fresh = list(_with_progress((check_file(path, job) for path in paths), progress))
     if cache:
-        for (_, current), result in zip(todo, fresh):
-            cache.put(result, current)
+        for (path, current), result in zip(todo, fresh):
+            cache.put(path, result, current)
         cache.save()
     return sorted(results + fresh, key=lambda r: r.path)
 
@@ -196,6 +196,8 @@ def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
 
 def _check_file(path: Path, shown: str, job: Job) -> FileResult:
     try:
+        if os.path.isdir(path):
+            os.scandir(path).close()  # a directory here is one that could not be listed
         snapshot = read_snapshot(path)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
@@ -266,11 +268,11 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
     """Drop diagnostics silenced by ``# noqa`` on their line or by per-file-ignores."""
     if not diagnostics:
         return diagnostics
-    ignored = tuple(code for glob, codes in per_file_ignores if _glob_matches(shown, glob) for code in codes)
+    ignored = {code for glob, codes in per_file_ignores if _glob_matches(shown, glob) for code in codes}
     lines = split_lines(text)
     kept = []
     for diagnostic in diagnostics:
-        if not diagnostic.is_file_error and ignored and diagnostic.code.startswith(ignored):
+        if not diagnostic.is_file_error and diagnostic.code in ignored:
             continue
         line = lines[diagnostic.location.row - 1] if diagnostic.location.row <= len(lines) else ""
         match = NOQA.search(line)
@@ -283,7 +285,10 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
 
 
 def _glob_matches(shown: str, glob: str) -> bool:
-    """A per-file-ignores glob: a bare name matches anywhere, a path glob is anchored (absolute)."""
+    """A per-file-ignores glob: a bare name matches anywhere, a path glob is anchored (absolute);
+    ``!glob`` matches the files the glob does not (as in ruff)."""
+    if glob.startswith("!"):
+        return not _glob_matches(shown, glob[1:])
     path = Path(shown)
     return fnmatch.fnmatch(path.name, glob) or fnmatch.fnmatch(path.absolute().as_posix(), glob)
 
@@ -357,7 +362,10 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
             own = split_lines(sources[cell])[origin.row - 1]
             changed.setdefault(cell, {})[origin.row - 1] = own[: origin.shift] + new
     for cell, lines in changed.items():
-        set_cell_text(document["cells"][cell - 1], _replace_lines(sources[cell], lines))
+        text_now = sources[cell]
+        for index, line in sorted(lines.items()):  # one line at a time: list elements keep their bounds
+            text_now = _replace_lines(text_now, {index: line})
+            set_cell_text(document["cells"][cell - 1], text_now)
     new_raw = dump_notebook(notebook, document)
     if new_raw is None:
         message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from keraslint import catalog as catalog_module
 from keraslint.catalog import Catalog, Target, TargetError
+from keraslint.sources import read_auxiliary_text
 
 KNOWN_KEYS = {
     "keras-version": str,
@@ -51,7 +52,10 @@ def _read_toml(path: Path) -> dict:
         import tomllib
     else:  # pragma: no cover - exercised on Python < 3.11 only
         import tomli as tomllib
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return tomllib.loads(read_auxiliary_text(path))
+    except RecursionError:  # arrays nested thousands deep
+        raise ValueError("nested too deeply") from None
 
 
 class Settings(NamedTuple):
@@ -77,13 +81,16 @@ def find_config(start: Path) -> Path | None:
     for parent in [directory.absolute(), *directory.absolute().parents]:
         candidate = parent / "pyproject.toml"
         try:
-            with open(candidate, "rb") as handle:
-                if b"keraslint" not in handle.read():  # most pyproject.tomls: no TOML parse
-                    continue
-            document = _read_toml(candidate)
+            if "keraslint" not in read_auxiliary_text(candidate, errors="replace"):
+                continue  # most pyproject.tomls: no TOML parse
         except (OSError, ValueError):
             continue
-        if "keraslint" in document.get("tool", {}):
+        try:
+            document = _read_toml(candidate)
+        except (OSError, ValueError) as error:  # as ruff: a broken configuration is an error
+            raise SettingsError(f"{candidate}: cannot parse: {error}") from None
+        tool = document.get("tool", {})
+        if isinstance(tool, dict) and "keraslint" in tool:
             return candidate
     return None
 
@@ -95,15 +102,16 @@ def load_settings(config: Path | None) -> Settings:
         document = _read_toml(config)
     except (OSError, ValueError) as error:
         raise SettingsError(f"{config}: cannot read configuration: {error}") from None
-    table = document.get("tool", {}).get("keraslint", {})
+    tool = document.get("tool", {})
+    table = tool.get("keraslint", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise SettingsError(f"{config}: [tool.keraslint] must be a table")
     values = {}
     for key, value in table.items():
         if key not in KNOWN_KEYS:
             known = ", ".join(sorted(KNOWN_KEYS))
             raise SettingsError(f"{config}: unknown key {key!r} in [tool.keraslint] (known keys: {known})")
-        if not isinstance(value, KNOWN_KEYS[key]):
-            raise SettingsError(f"{config}: [tool.keraslint] {key} must be a {KNOWN_KEYS[key].__name__}")
-        values[key.replace("-", "_")] = value
+        values[key.replace("-", "_")] = _checked(config, key, value)
     for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude"):
         if key in values:
             values[key] = tuple(values[key])
@@ -112,11 +120,43 @@ def load_settings(config: Path | None) -> Settings:
     if "per_file_ignores" in values:
         # Globs with a "/" are relative to the configuration file's directory, as in ruff.
         anchor = config.parent.absolute().as_posix()
-        values["per_file_ignores"] = tuple(
-            (f"{anchor}/{glob}" if "/" in glob and not glob.startswith("/") else glob, tuple(codes))
-            for glob, codes in values["per_file_ignores"].items()
-        )
+        values["per_file_ignores"] = per_file_ignores(values["per_file_ignores"], anchor, str(config))
     return Settings(**values, config_file=config)
+
+
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+
+
+def _checked(config: Path, key: str, value):
+    """``value`` if it has the type ``key`` takes, else a SettingsError naming both."""
+    expected = KNOWN_KEYS[key]
+    where = f"{config}: [tool.keraslint] {key}"
+    if expected is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise SettingsError(f"{where} must be a list of strings")
+    if expected is dict and not (isinstance(value, dict) and all(
+            isinstance(codes, list) and all(isinstance(c, str) for c in codes) for codes in value.values())):
+        raise SettingsError(f'{where} must map globs to lists of rule codes, e.g. {{"tests/*" = ["KL101"]}}')
+    if not isinstance(value, expected) or (expected is str and isinstance(value, bool)):
+        raise SettingsError(f"{where} must be a {'boolean' if expected is bool else 'string'}")
+    if key == "output-format" and value not in OUTPUT_FORMATS:
+        raise SettingsError(f"{where} must be one of {', '.join(OUTPUT_FORMATS)}, not {value!r}")
+    return value
+
+
+def per_file_ignores(table: dict[str, list[str]], anchor: str, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(glob, codes) pairs: selectors expanded to codes (``ALL``, ``KL1``), an unknown one is an
+    error; globs with a ``/`` anchored at ``anchor`` (the configuration's directory), as in ruff."""
+    from keraslint.rules import expand_selectors
+
+    pairs = []
+    for glob, selectors in table.items():
+        try:
+            codes = tuple(sorted(expand_selectors(selectors)))
+        except ValueError as error:
+            raise SettingsError(f"{where}: per-file-ignores {glob!r}: {error}") from None
+        negated, bare = ("!", glob[1:]) if glob.startswith("!") else ("", glob)
+        pairs.append((negated + (f"{anchor}/{bare}" if "/" in bare and not bare.startswith("/") else bare), codes))
+    return tuple(pairs)
 
 
 def merge(settings: Settings, **overrides) -> Settings:
@@ -149,15 +189,17 @@ def project_root(start: Path) -> Path | None:
     return None
 
 
-def choose_target(settings: Settings, start: Path, the_catalog: Catalog | None = None) -> tuple[Target, Target]:
-    """(target for ordinary files, target for files importing tf_keras)."""
+def choose_target(settings: Settings, start: Path, the_catalog: Catalog | None = None,
+                  notices: list[str] | None = None) -> tuple[Target, Target]:
+    """(target for ordinary files, target for files importing tf_keras); project files that
+    could not be read are named in ``notices``."""
     the_catalog = the_catalog or catalog_module.load()
     if settings.keras_version:
         where = "--keras-version" if settings.config_file is None else f"keras-version in {settings.config_file}"
         target = the_catalog.target(settings.keras_version, f"configured: {where} = {settings.keras_version!r}")
         return target, _tf_keras_target(the_catalog, None, target)
     root = project_root(start)
-    requirements = read_project_requirements(root) if root else None
+    requirements = read_project_requirements(root, notices) if root else None
     if requirements and not requirements.empty:
         target = target_from_requirements(requirements, the_catalog)
         return target, _tf_keras_target(the_catalog, requirements, target)
@@ -234,12 +276,20 @@ def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog, uses_tf_k
     return unique
 
 
-def read_project_requirements(root: Path) -> Requirements:
-    """Lock-file pins first (exact), then declared dependencies, in the order the issue lists."""
+def read_project_requirements(root: Path, notices: list[str] | None = None) -> Requirements:
+    """Lock-file pins first (exact), then declared dependencies, in the order the issue lists.
+
+    A file that cannot be read is passed over, with a line in ``notices`` saying why.
+    """
+    notices = [] if notices is None else notices
     for name in LOCK_FILES:
         path = root / name
         if path.is_file():
-            found = _from_lock(path)
+            try:
+                found = _from_lock(path)
+            except (TypeError, AttributeError, KeyError) as error:
+                notices.append(f"{path} ignored for the Keras version: {type(error).__name__}: {error}")
+                continue
             if not found.empty:
                 return found
     readers = (
@@ -254,7 +304,9 @@ def read_project_requirements(root: Path) -> Requirements:
         if paths:
             try:
                 found = reader(paths)
-            except (OSError, ValueError):
+            except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+                # A project file of an unexpected shape: the next reader decides.
+                notices.append(f"{paths[0]} ignored for the Keras version: {type(error).__name__}: {error}")
                 continue
             if not found.empty:
                 return found
@@ -336,24 +388,30 @@ def _from_requirements_files(paths: list[Path]) -> Requirements:
 
 
 def _requirement_lines(path: Path, lines: list[str], seen: set[Path]) -> None:
-    path = path.absolute()
-    if path in seen or not path.is_file():
-        return
-    seen.add(path)
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if line.startswith(("-r ", "--requirement ")):
-            _requirement_lines(path.parent / line.split(None, 1)[1].strip(), lines, seen)
-        elif line and not line.startswith(("#", "-")):
-            lines.append(line)
+    """The requirement lines of ``path`` and the files it includes with ``-r`` (each read once,
+    however deep the chain: read from a work list, not by recursion)."""
+    todo = [path]
+    while todo:
+        path = todo.pop().absolute()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        included = []
+        for raw in read_auxiliary_text(path, errors="replace").splitlines():
+            line = raw.split(" #", 1)[0].strip()
+            if line.startswith(("-r ", "--requirement ")) and len(line.split(None, 1)) == 2:
+                included.append(path.parent / line.split(None, 1)[1].strip())
+            elif line and not line.startswith(("#", "-")):
+                lines.append(line)
+        todo.extend(reversed(included))
 
 
 def _from_setup_cfg(paths: list[Path]) -> Requirements:
     import configparser
 
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)  # setuptools does not interpolate "%"
     try:
-        parser.read(paths[0], encoding="utf-8")
+        parser.read_string(read_auxiliary_text(paths[0]))
     except configparser.Error as error:
         raise ValueError(error) from None
     lines = parser.get("options", "install_requires", fallback="").splitlines()
@@ -379,7 +437,7 @@ _CONDA_ENTRY = re.compile(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*(?:==\s*|=\s*|([<>!~]=?
 def _from_environment(paths: list[Path]) -> Requirements:
     """conda ``environment.yml``: ``- keras=2.15`` (conda) and ``- keras==2.15.0`` (pip) entries."""
     lines = []
-    for raw in paths[0].read_text(encoding="utf-8").splitlines():
+    for raw in read_auxiliary_text(paths[0]).splitlines():
         match = _CONDA_ENTRY.match(raw)
         if not match:
             continue

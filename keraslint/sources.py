@@ -59,7 +59,7 @@ def decode_python(data: bytes) -> PythonSource:
         raise SourceError("KL001", f"Invalid encoding declaration: {error.msg}") from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
+    except (UnicodeError, LookupError) as error:  # UnicodeError: codecs such as "undefined"
         raise SourceError("KL001", f"File is not valid {encoding}: {error}") from None
     # With a BOM the encoding is "utf-8-sig": decode() dropped it and encode() writes it back.
     return PythonSource(text, encoding)
@@ -108,11 +108,28 @@ def dump_notebook(notebook: Notebook, document: dict) -> str | None:
 
 
 def set_cell_text(cell: dict, text: str) -> None:
-    """Store ``text`` as the cell source, keeping the list-of-lines or string form."""
-    if isinstance(cell.get("source"), list):
-        cell["source"] = text.splitlines(keepends=True)
-    else:
+    """Store ``text`` as the cell source in the form it had: a string stays a string, and a list
+    keeps its elements' boundaries wherever the text around them is unchanged."""
+    source = cell.get("source")
+    if not isinstance(source, list):
         cell["source"] = text
+        return
+    old = "".join(source)
+    prefix = 0
+    while prefix < min(len(old), len(text)) and old[prefix] == text[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(text)) - prefix and old[-1 - suffix] == text[-1 - suffix]:
+        suffix += 1
+    boundaries, offset = [], 0
+    for piece in source[:-1]:
+        offset += len(piece)
+        if offset <= prefix:
+            boundaries.append(offset)
+        elif offset >= len(old) - suffix:
+            boundaries.append(offset + len(text) - len(old))
+    edges = [0, *boundaries, len(text)]
+    cell["source"] = [text[a:b] for a, b in zip(edges, edges[1:]) if b > a] or [text]
 
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024  # larger "sources" are data or attacks, not code to lint
@@ -157,6 +174,24 @@ def read_snapshot(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> FileSnapsh
 def read_bytes(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
     """The bytes of ``read_snapshot``."""
     return read_snapshot(path, limit).data
+
+
+AUXILIARY_LIMIT = 16 * 1024 * 1024  # configuration, requirement, ignore and cache files
+
+
+def read_auxiliary_text(path: Path | str, errors: str = "strict") -> str:
+    """A configuration or project file's text, read as safely as a scanned file (regular files
+    only, never blocking on a FIFO, at most 16 MiB). A UTF-16 or UTF-32 byte-order mark is
+    honoured, as pip does for requirement files; otherwise UTF-8. Raises OSError or ValueError."""
+    try:
+        data = read_bytes(path, AUXILIARY_LIMIT)
+    except SourceError as error:
+        raise ValueError(error.message) from None
+    for mark, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                           (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(mark):
+            return data.decode(encoding, errors)
+    return data.decode("utf-8-sig", errors)
 
 
 def notebook_program(notebook: Notebook, shown: str):

@@ -54,9 +54,10 @@ def test_output_format_snapshot(fmt, tmp_path):
     result = run("check", "--no-cache", "--keras-version", "3.15", "--output-format", fmt, ".", cwd=tmp_path)
     assert result.exit_code == 1
     snapshot = SNAPSHOTS / f"{fmt}.txt"
+    output = result.stdout.replace(tmp_path.resolve().as_uri(), "file:///PROJECT").replace(str(tmp_path.resolve()), "/PROJECT")
     if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
-        snapshot.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == snapshot.read_text(encoding="utf-8")
+        snapshot.write_text(output, encoding="utf-8")
+    assert output == snapshot.read_text(encoding="utf-8")
     if fmt == "junit":
         import xml.etree.ElementTree as ElementTree
 
@@ -213,7 +214,7 @@ def test_cache_is_reused_and_ignores_itself(tmp_path):
     assert (cache / ".gitignore").read_text() == "*\n"
     (entry,) = cache.glob("results-*.json")
     document = json.loads(entry.read_text())
-    document["files"]["a.py"]["diagnostics"][0]["message"] = "from the cache"
+    document["files"][str((tmp_path / "a.py").resolve())]["diagnostics"][0]["message"] = "from the cache"
     entry.write_text(json.dumps(document))
     second = run("check", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert "from the cache" in second.stdout  # reused while the file is unchanged

@@ -1,12 +1,12 @@
 """GitHub Actions workflow commands: annotations on the pull request's changed lines."""
 from __future__ import annotations
 
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import Diagnostic, printable
 from keraslint.reporters.notebook_lines import in_file
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

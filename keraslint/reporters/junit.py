@@ -4,11 +4,11 @@ from __future__ import annotations
 from itertools import groupby
 from html import escape
 
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import Diagnostic, printable
 
 
 def quoteattr(text: str) -> str:
-    return f'"{escape(text, quote=True)}"'
+    return f'"{escape(printable(text), quote=True)}"'
 
 
 def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
@@ -22,7 +22,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             cell = f"cell {d.cell}, " if d.cell is not None else f"{d.config_path}, " if d.config_path else ""
             out.append(f'    <testcase name="org.keraslint.{d.code}" classname={quoteattr(filename)} line="{d.location.row}" column="{d.location.column}">')
             text = f"{cell}line {d.location.row}, col {d.location.column}, {d.message}"
-            out.append(f"      <failure message={quoteattr(d.message)}>{escape(text, quote=False)}</failure>")
+            out.append(f"      <failure message={quoteattr(d.message)}>{escape(printable(text), quote=False)}</failure>")
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from keraslint import __version__
 from keraslint.diagnostics import Diagnostic
@@ -17,8 +19,17 @@ def _region(start, end) -> dict:
     return {"startLine": start.row, "startColumn": start.column, "endLine": end.row, "endColumn": end.column}
 
 
-def _uri(filename: str) -> str:
-    return Path(filename).as_posix()
+def _uri(filename: str) -> dict:
+    """An artifact location: a percent-encoded URI relative to ``%SRCROOT%`` (the working
+    directory, given in the run's ``originalUriBaseIds``), or an absolute ``file:`` URI."""
+    path = Path(filename)
+    if path.is_absolute():
+        return {"uri": _file_uri(path)}
+    return {"uri": quote(path.as_posix(), errors="surrogateescape"), "uriBaseId": "%SRCROOT%"}
+
+
+def _file_uri(path: Path) -> str:
+    return "file://" + quote(path.as_posix(), errors="surrogateescape")
 
 
 def _replacement(diagnostic: Diagnostic, edit) -> dict:
@@ -41,7 +52,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             "message": {"text": d.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(d.filename)},
+                    "artifactLocation": _uri(d.filename),
                     "region": _region(*in_file(d)),
                 },
             }],
@@ -54,7 +65,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
             result["fixes"] = [{
                 "description": {"text": f"{d.fix.message} ({d.fix.applicability})"},
                 "artifactChanges": [{
-                    "artifactLocation": {"uri": _uri(d.filename)},
+                    "artifactLocation": _uri(d.filename),
                     "replacements": [_replacement(d, e) for e in d.fix.edits],
                 }],
             }]
@@ -79,6 +90,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -
                     for rule in rules
                 ],
             }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": _file_uri(Path(os.getcwd())) + "/"}},
             "results": results,
         }],
     }

@@ -3,14 +3,27 @@ from __future__ import annotations
 
 import click
 
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import Diagnostic, printable
+
+WINDOW = 120  # characters of a long source line shown around the finding
 
 
 def _header(diagnostic: Diagnostic, color: bool) -> str:
     marker = " [*]" if diagnostic.fix is not None and diagnostic.fix.applicability == "safe" else ""
-    location = click.style(diagnostic.label, bold=True) if color else diagnostic.label
+    label = printable(diagnostic.label)
+    location = click.style(label, bold=True) if color else label
     code = click.style(diagnostic.code, fg="red", bold=True) if color else diagnostic.code
-    return f"{location}: {code} {diagnostic.message}{marker}"
+    return f"{location}: {code} {printable(diagnostic.message)}{marker}"
+
+
+def _window(source: str, start: int, end: int) -> tuple[str, int, int]:
+    """A long line cut to about ``WINDOW`` characters around columns ``start``..``end``."""
+    if len(source) <= WINDOW:
+        return source, start, end
+    left = max(0, min(start - WINDOW // 4, len(source) - WINDOW))
+    right = min(len(source), max(left + WINDOW, min(end, left + 4 * WINDOW)))
+    prefix, suffix = ("…" if left else ""), ("…" if right < len(source) else "")
+    return prefix + source[left:right] + suffix, start - left + len(prefix), min(end, right) - left + len(prefix)
 
 
 def concise(diagnostics: list[Diagnostic], read_line, color: bool = False) -> str:
@@ -25,10 +38,10 @@ def full(diagnostics: list[Diagnostic], read_line, color: bool = False) -> str:
         if source is not None:
             row = str(diagnostic.location.row)
             pad = " " * len(row)
-            start = diagnostic.location.column - 1
             end_column = diagnostic.end_location.column - 1 if diagnostic.end_location.row == diagnostic.location.row else len(source)
+            shown, start, end_column = _window(source.expandtabs(1), diagnostic.location.column - 1, end_column)
+            expanded = printable(shown)
             width = max(1, end_column - start)
-            expanded = source.expandtabs(1)
             underline = " " * start + "^" * width
             if color:
                 underline = click.style(underline, fg="red", bold=True)

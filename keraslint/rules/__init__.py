@@ -54,25 +54,24 @@ def all_rules() -> list[Rule]:
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
+def expand_selectors(selectors) -> set[str]:
+    """The rule codes ruff-style selectors name (``KL1``, ``KL101``, ``ALL``); ValueError for a
+    selector that names none."""
+    codes = [r.code for r in all_rules()]
+    expanded: set[str] = set()
+    for selector in selectors:
+        prefix = selector.strip().upper()
+        hit = set(codes) if prefix == "ALL" else {c for c in codes if c.startswith(prefix)}
+        if not hit:
+            raise ValueError(f"unknown rule selector {selector.strip()!r}")
+        expanded |= hit
+    return expanded
+
+
 def select_codes(select: list[str], ignore: list[str], extend_select: list[str] = ()) -> set[str]:
     """Codes enabled by ruff-style prefixes (``KL1``, ``KL101``, ``ALL``)."""
-    codes = [r.code for r in all_rules()]
-
-    def matches(prefix: str) -> set[str]:
-        prefix = prefix.strip().upper()
-        if prefix == "ALL":
-            return set(codes)
-        hit = {c for c in codes if c.startswith(prefix)}
-        if not hit:
-            raise ValueError(f"unknown rule selector {prefix!r}")
-        return hit
-
-    enabled: set[str] = set()
-    for prefix in list(select) + list(extend_select):
-        enabled |= matches(prefix)
-    for prefix in ignore:
-        enabled -= matches(prefix)
-    return enabled | _always_on(codes)
+    enabled = expand_selectors(list(select) + list(extend_select)) - expand_selectors(ignore)
+    return enabled | _always_on([r.code for r in all_rules()])
 
 
 def _always_on(codes: list[str]) -> set[str]:
