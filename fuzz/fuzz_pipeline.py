@@ -119,6 +119,15 @@ def _hdf5_config(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _damage(data: bytes, rng: random.Random) -> bytes:
+    """A few bytes of a file overwritten at random (what a broken disk or transfer does)."""
+    damaged = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        if damaged:
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+    return bytes(damaged)
+
+
 def one_input(data: bytes, name: str, jobs: dict) -> str | None:
     """Run the whole pipeline on one input; a description of the failure, or None."""
     try:
@@ -164,6 +173,10 @@ def worker(arguments) -> tuple[int, list[tuple[str, str, bytes]]]:
             name = "fuzz.json"
         elif roll < 0.13:
             name, data = "fuzz.h5", _hdf5_config(data) if rng.random() < 0.5 else data
+            if rng.random() < 0.5:  # a valid HDF5 file with damaged bytes: libhdf5's own parsing
+                data = _damage(_hdf5_config(MODEL_SEED), rng)
+        elif roll < 0.15:
+            name, data = "fuzz.keras", _damage(_zip_config(MODEL_SEED), rng)
         else:
             name = "fuzz.ipynb" if data.lstrip()[:1] == b"{" or roll < 0.2 else "fuzz.py"
         failure = one_input(data, name, jobs)

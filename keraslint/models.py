@@ -1,13 +1,20 @@
 """Saved models and configs: ``.keras`` zips, legacy ``.h5``/``.hdf5`` files and JSON configs.
 
 A model file is data from a stranger: only the JSON configuration is read. Nothing is
-unpickled, no Lambda layer is deserialized, no weights are loaded, and at most
-``MAX_CONFIG_BYTES`` are decompressed.
+unpickled, no Lambda layer is deserialized, no weights are loaded, at most ``MAX_CONFIG_BYTES``
+are decompressed and at most ``MAX_CONFIG_NODES`` values of a config are visited. Files are
+opened by path (a 1 GB checkpoint is not read into memory). HDF5 is read by libhdf5 in a child
+process with a time limit: a damaged checkpoint that crashes or hangs libhdf5 costs that one file
+a KL004, never the run.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass
 
@@ -18,7 +25,9 @@ from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL
 
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the largest real configs are a few MB
+MAX_CONFIG_NODES = 1_000_000  # values visited in one config (a 16 MB flat list holds 8 million)
+HDF5_SECONDS = 30  # for the child process that reads an HDF5 file's attributes
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
 TOP = Position(1, 1)
 
@@ -34,12 +43,28 @@ class SavedModel:
     backend: str | None
 
 
-def read_model(data: bytes, name: str) -> SavedModel:
+def read_model(source: bytes | str, name: str) -> SavedModel:
+    """The model in ``source``: its bytes, or (better for large files) its path."""
     if name.endswith(".keras"):
-        return _read_keras_zip(data)
+        return _read_keras_zip(source)
     if name.endswith((".h5", ".hdf5")):
-        return _read_hdf5(data)
-    return SavedModel(_json(data, "JSON config"), None, None)
+        return _read_hdf5(source)
+    if isinstance(source, str):
+        source = _read_capped(source)
+    if len(source) > MAX_CONFIG_BYTES:
+        raise ModelError(f"JSON config is larger than {MAX_CONFIG_BYTES} bytes; not read")
+    return SavedModel(_json(source, "JSON config"), None, None)
+
+
+def _read_capped(path: str) -> bytes:
+    from keraslint.sources import SourceError, read_bytes
+
+    try:
+        return read_bytes(path, MAX_CONFIG_BYTES)
+    except SourceError as error:
+        raise ModelError(error.message) from None
+    except OSError as error:
+        raise ModelError(f"Cannot read file: {error.strerror or error}") from None
 
 
 def _json(data: bytes, what: str):
@@ -49,14 +74,15 @@ def _json(data: bytes, what: str):
         raise ModelError(f"Malformed {what}: {error}") from None
 
 
-def _read_keras_zip(data: bytes) -> SavedModel:
+def _read_keras_zip(source: bytes | str) -> SavedModel:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
             config = _json(_read_member(archive, "config.json"), "config.json")
             metadata = {}
             if "metadata.json" in archive.namelist():
                 metadata = _json(_read_member(archive, "metadata.json"), "metadata.json")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError,
+            RuntimeError) as error:  # RuntimeError: an encrypted member
         raise ModelError(f"Corrupt .keras archive: {error}") from None
     metadata = metadata if isinstance(metadata, dict) else {}
     return SavedModel(config, _text(metadata.get("keras_version")), _text(metadata.get("backend")))
@@ -77,32 +103,54 @@ def _read_member(archive: zipfile.ZipFile, member: str) -> bytes:
     return data
 
 
-def _read_hdf5(data: bytes) -> SavedModel:
+# Run in a child process (isolated: no working directory on sys.path): prints the attributes.
+_HDF5_READER = """
+import json, sys
+import h5py
+with h5py.File(sys.argv[1], "r") as handle:
+    attributes = {}
+    for key in ("model_config", "keras_version", "backend"):
+        if key in handle.attrs:
+            value = handle.attrs[key]
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "surrogateescape")
+            elif not isinstance(value, str):
+                value = value.tobytes().decode("utf-8", "surrogateescape") if hasattr(value, "tobytes") else None
+            attributes[key] = value
+sys.stdout.write(json.dumps(attributes))
+"""
+
+
+def _read_hdf5(source: bytes | str) -> SavedModel:
     try:
-        import h5py
+        import h5py  # noqa: F401  (only whether it is installed; the child reads the file)
     except ImportError:
         raise ModelError("Reading .h5 models needs h5py: pip install 'keraslint[h5]'") from None
+    if isinstance(source, bytes):
+        with tempfile.TemporaryDirectory(prefix="keraslint-") as directory:
+            path = os.path.join(directory, "model.h5")
+            with open(path, "wb") as handle:
+                handle.write(source)
+            return _read_hdf5(path)
     try:
-        with h5py.File(io.BytesIO(data), "r") as handle:
-            attributes = dict(handle.attrs)
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelError(f"Corrupt or truncated HDF5 file: {error}") from None
+        child = subprocess.run([sys.executable, "-I", "-c", _HDF5_READER, os.path.abspath(source)],
+                               capture_output=True, timeout=HDF5_SECONDS, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise ModelError(f"Damaged HDF5 file: libhdf5 did not finish reading it in {HDF5_SECONDS} s") from None
+    if child.returncode < 0:
+        raise ModelError(f"Damaged HDF5 file: libhdf5 crashed reading it (signal {-child.returncode})")
+    if child.returncode != 0:
+        last = (child.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"])[-1]
+        raise ModelError(f"Corrupt or truncated HDF5 file: {last[:300]}")
+    try:
+        attributes = json.loads(child.stdout)
+    except ValueError:
+        raise ModelError("Corrupt or truncated HDF5 file: unreadable attributes") from None
     raw = attributes.get("model_config")
     if raw is None:
         raise ModelError("HDF5 file has no model_config attribute (weights only?)")
-    config = _json(_attribute_bytes(raw), "model_config")
+    config = _json(raw.encode("utf-8", "surrogateescape"), "model_config")
     return SavedModel(config, _text(attributes.get("keras_version")), _text(attributes.get("backend")))
-
-
-def _attribute_bytes(raw) -> bytes:
-    """An HDF5 attribute as bytes: h5py gives str, bytes or numpy scalars depending on the writer."""
-    if isinstance(raw, bytes):
-        return raw
-    if isinstance(raw, str):
-        return raw.encode("utf-8", "surrogateescape")
-    if hasattr(raw, "tobytes"):
-        return raw.tobytes()
-    raise ModelError(f"model_config attribute is not text ({type(raw).__name__})")
 
 
 def _text(value) -> str | None:
@@ -115,23 +163,44 @@ def looks_like_config(config) -> bool:
     return isinstance(config, dict) and "class_name" in config and "config" in config
 
 
-def activation_sites(config, path: str = ""):
-    """(config path, serialized activation) for every activation in nested layer configs."""
-    stack = [(config, path)]
+def activation_sites(config):
+    """(config path, serialized activation) for every activation in nested layer configs.
+
+    Visited lazily (a path string is built only for a site) and at most ``MAX_CONFIG_NODES``
+    values: ModelError beyond that.
+    """
+    stack = [iter([("", config)])]
+    paths = [""]
+    visited = 0
     while stack:
-        node, where = stack.pop()
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            paths.pop()
+            continue
+        key, node = step
+        visited += 1
+        if visited > MAX_CONFIG_NODES:
+            raise ModelError(f"Config has more than {MAX_CONFIG_NODES} values; not checked")
+        where = _join(paths[-1], key)
         if isinstance(node, dict):
             layer = node.get("config") if "class_name" in node else None
             if isinstance(layer, dict):
                 prefix = f"{where}.config" if where else "config"
-                for key in ACTIVATION_KEYS:
-                    if key in layer:
-                        yield f"{prefix}.{key}", layer[key]
-            for key, value in reversed(list(node.items())):
-                stack.append((value, f"{where}.{key}" if where else str(key)))
+                for name in ACTIVATION_KEYS:
+                    if name in layer:
+                        yield f"{prefix}.{name}", layer[name]
+            stack.append(iter(node.items()))
+            paths.append(where)
         elif isinstance(node, list):
-            for index, value in reversed(list(enumerate(node))):
-                stack.append((value, f"{where}[{index}]"))
+            stack.append(enumerate(node))
+            paths.append(where)
+
+
+def _join(parent: str, key) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
 
 
 def serialized_name(value) -> tuple[str | None, bool]:
@@ -151,14 +220,20 @@ def serialized_name(value) -> tuple[str | None, bool]:
     return None, False
 
 
-def check_model(data: bytes, shown: str, context: Context) -> list[Diagnostic]:
+def check_model(source: bytes | str, shown: str, context: Context) -> list[Diagnostic]:
+    """Diagnostics of a saved model, given its bytes or its path."""
     try:
-        model = read_model(data, shown)
+        model = read_model(source, shown)
+        config = model.config
+        if not looks_like_config(config):
+            raise ModelError("Not a Keras model or layer config (no class_name/config)")
+        return _model_diagnostics(model, shown, context)
     except ModelError as error:
         return [Diagnostic(UNREADABLE_MODEL.code, str(error), shown, TOP, TOP)]
+
+
+def _model_diagnostics(model: SavedModel, shown: str, context: Context) -> list[Diagnostic]:
     config = model.config
-    if not looks_like_config(config):
-        return [Diagnostic(UNREADABLE_MODEL.code, "Not a Keras model or layer config (no class_name/config)", shown, TOP, TOP)]
     saved = f"saved by Keras {model.keras_version}" if model.keras_version else "saving version unknown"
     if model.backend:
         saved += f", backend {model.backend}"

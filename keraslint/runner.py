@@ -8,6 +8,7 @@ import fnmatch
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -198,6 +199,8 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
     try:
         if os.path.isdir(path):
             os.scandir(path).close()  # a directory here is one that could not be listed
+        if shown.endswith(MODEL_SUFFIXES + (".json",)):
+            return _check_model(path, shown, job)
         snapshot = read_snapshot(path)
     except SourceError as error:
         return FileResult(shown, [_file_diagnostic(error.code, error.message, shown)])
@@ -227,13 +230,22 @@ def _not_written(data: bytes, shown: str, job: Job, reason: str) -> FileResult:
 def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
     """Check (and in fix/diff mode, compute fixes for) one file's content; writes nothing."""
     if shown.endswith(MODEL_SUFFIXES + (".json",)):
-        from keraslint.models import check_model  # zipfile and the model rules: only for models
-
-        found = check_model(data, shown, job.context_for(False))
-        return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
+        return _check_model(data, shown, job)
     if shown.endswith(".ipynb"):
         return _check_notebook(shown, data, job)
     return _check_python(shown, data, job)
+
+
+def _check_model(source: bytes | Path, shown: str, job: Job) -> FileResult:
+    """A saved model, from its bytes or (for files: never read whole) its path."""
+    from keraslint.models import check_model  # zipfile and the model rules: only for models
+
+    if isinstance(source, Path):
+        if not stat.S_ISREG(os.stat(source).st_mode):
+            return FileResult(shown, [_file_diagnostic("KL001", "Not a regular file; not checked", shown)])
+        source = str(source)
+    found = check_model(source, shown, job.context_for(False))
+    return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
 
 
 def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import zipfile
 
@@ -12,7 +13,7 @@ from test_cli import make_runner
 from conftest import make_job
 from keraslint.cli import main
 from keraslint.models import MAX_CONFIG_BYTES
-from keraslint.runner import check_bytes
+from keraslint.runner import check_bytes, check_file
 
 
 def dense(name, activation, **extra):
@@ -165,3 +166,49 @@ def test_missing_h5py_is_a_clear_message(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_h5py)
     (diagnostic,) = check_bytes(h5_file(sequential()), "m.h5", make_job()).diagnostics
     assert diagnostic.code == "KL004" and "pip install 'keraslint[h5]'" in diagnostic.message
+
+
+def test_a_checkpoint_that_crashes_libhdf5_costs_one_file(tmp_path, monkeypatch):
+    pytest.importorskip("h5py")
+    from keraslint import models
+
+    monkeypatch.setattr(models, "_HDF5_READER", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    (tmp_path / "damaged.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    (diagnostic,) = check_file(tmp_path / "damaged.h5", make_job()).diagnostics
+    assert diagnostic.code == "KL004" and "crashed" in diagnostic.message
+
+
+def test_a_checkpoint_that_hangs_libhdf5_costs_one_file(tmp_path, monkeypatch):
+    pytest.importorskip("h5py")
+    from keraslint import models
+
+    monkeypatch.setattr(models, "_HDF5_READER", "while True:\n    pass\n")
+    monkeypatch.setattr(models, "HDF5_SECONDS", 1)
+    (tmp_path / "damaged.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    (diagnostic,) = check_file(tmp_path / "damaged.h5", make_job()).diagnostics
+    assert diagnostic.code == "KL004" and "did not finish" in diagnostic.message
+
+
+def test_model_files_are_opened_by_path_not_read_whole(tmp_path, monkeypatch):
+    from keraslint import runner
+
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps({"class_name": "Dense", "config": {"activation": "reul"}}))
+    monkeypatch.setattr(runner, "read_snapshot", lambda *args: pytest.fail("the model was read into memory"))
+    assert [d.code for d in check_file(path, make_job()).diagnostics] == ["KL101"]
+
+
+def test_a_huge_flat_config_is_refused_not_expanded(tmp_path):
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", '{"class_name": "Sequential", "config": {"layers": [' + "0," * 2_000_000 + "0]}}")
+    assert path.stat().st_size < 100_000
+    (diagnostic,) = check_file(path, make_job()).diagnostics
+    assert diagnostic.code == "KL004" and "more than 1000000 values" in diagnostic.message
+
+
+def test_a_fifo_named_like_a_model_does_not_hang(tmp_path):
+    os.mkfifo(tmp_path / "model.keras")
+    (diagnostic,) = check_file(tmp_path / "model.keras", make_job()).diagnostics
+    assert diagnostic.code == "KL001"
