@@ -276,7 +276,7 @@ def _line_reader(stdin_sources: dict):
         return texts[key]
 
     def read_line(diagnostic):
-        if diagnostic.is_file_error:
+        if diagnostic.is_file_error or diagnostic.config_path:  # a model's config is not source to show
             return None
         lines = lines_of(diagnostic)
         row = diagnostic.location.row

@@ -210,7 +210,7 @@ def serialized_name(value) -> tuple[str | None, bool]:
     if isinstance(value, dict):
         inner = value.get("config")
         registered = value.get("registered_name")
-        module = value.get("module") or ""
+        module = value.get("module") if isinstance(value.get("module"), str) else ""
         if isinstance(registered, str) and (not module.startswith("keras") or ">" in registered):
             return registered, False
         if isinstance(inner, str):

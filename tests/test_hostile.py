@@ -273,3 +273,34 @@ def test_notebook_fix_keeps_the_cells_list_of_strings(tmp_path):
     check_file(path, make_job(mode="fix"))
     assert json.loads(path.read_text())["cells"][0]["source"] == [
         "import ke", "ras\nkeras.layers.Dense(1, activa", "tion='relu')\nkeras.layers.Dense(2, activation='relu')\n", "x = 1"]
+
+
+@pytest.mark.parametrize("config", [
+    {"class_name": "Dense", "config": {"activation": {"module": 1, "class_name": 2, "config": 3, "registered_name": 4}}},
+    {"class_name": "Dense", "config": {"activation": {"module": [], "config": {}, "registered_name": None}}},
+    {"class_name": 1, "config": 1}, {"class_name": "Sequential", "config": {"layers": [1, {"class_name": "Dense", "config": None}]}},
+])
+def test_odd_model_configs_are_no_internal_error(config):
+    codes = [d.code for d in check_bytes(json.dumps(config).encode(), "model.json", make_job()).diagnostics]
+    assert "KL000" not in codes
+
+
+def test_a_cached_unknown_code_is_ignored_not_rendered(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    assert keraslint("check", "a.py", cwd=tmp_path).returncode == 1
+    (entry,) = (tmp_path / ".keraslint_cache").glob("results-*.json")
+    document = json.loads(entry.read_text())
+    for result in document["files"].values():
+        result["diagnostics"][0]["code"] = "KL999"
+    entry.write_text(json.dumps(document))
+    completed = keraslint("check", "--output-format", "sarif", "a.py", cwd=tmp_path)
+    one_line_error(completed)
+    assert json.loads(completed.stdout)["runs"][0]["results"][0]["ruleId"] == "KL101"
+
+
+def test_a_one_line_model_config_is_not_echoed_per_finding(tmp_path):
+    layers = [{"class_name": "Dense", "config": {"activation": "reul"}}] * 2000
+    (tmp_path / "model.json").write_text(json.dumps({"class_name": "Sequential", "config": {"layers": layers}}))
+    completed = keraslint("check", "--no-cache", "model.json", cwd=tmp_path)
+    assert completed.returncode == 1 and completed.stdout.count(b"KL101") == 2000
+    assert len(completed.stdout) < 2000 * 300
