@@ -1,7 +1,8 @@
 """Command line: a thin click layer over settings, discovery, the runner and the reporters.
 
-Exit codes: 0 no problems, 1 problems found (or, with --diff, changes to make), 2 usage or
-configuration error, or a file that could not be read, decoded or parsed.
+Exit codes, as ruff's: 0 no problems, 1 problems found (a file that could not be read or parsed
+is one; with --diff: changes to make), 2 usage, configuration or output error, an internal error,
+or fixes that could not be written.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import click
 from keraslint import __version__
 from keraslint.catalog import TargetError, load as load_catalog
 from keraslint.discover import DEFAULT_EXCLUDE, discover
-from keraslint.rules import all_rules, select_codes
-from keraslint.settings import SettingsError, choose_target, find_config, load_settings, merge, project_root
+from keraslint.diagnostics import printable
+from keraslint.rules import all_rules, select_layers
+from keraslint.settings import (
+    OUTPUT_FORMATS, SettingsError, choose_target, find_config, load_settings, merge, project_root, require_table,
+)
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
@@ -82,28 +86,43 @@ def main() -> None:
 @click.option("--extend-select", multiple=True, help="Add codes to the selection.")
 @click.option("--exclude", multiple=True, help="Globs to skip, replacing the defaults.")
 @click.option("--extend-exclude", multiple=True, help="Globs to skip in addition to the defaults.")
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--per-file-ignores", "cli_per_file_ignores", multiple=True, metavar="GLOB:CODES",
+              help="Replace the configured per-file-ignores (e.g. 'tests/*:KL101,KL4').")
+@click.option("--extend-per-file-ignores", multiple=True, metavar="GLOB:CODES", help="Add per-file-ignores.")
+@click.option("--fix/--no-fix", default=None, help="Apply safe fixes in place.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes; report only what was fixed.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (or that --diff would apply).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when files were fixed, even if nothing remains.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and stop.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--add-noqa", is_flag=True, help="Add '# noqa: CODE' to each line with a finding.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour (auto: a terminal without NO_COLOR; FORCE_COLOR forces it).")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply (or show) unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
-@click.option("--output-format", type=click.Choice(["full", "concise", "json", "json-lines", "github", "sarif", "junit"]))
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS))
 @click.option("-o", "--output-file", type=click.Path(path_type=Path), help="Write the report to a file.")
 @click.option("--statistics", is_flag=True, help="Print the number of problems per code.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-v", "--verbose", "--show-settings", "verbose", is_flag=True, help="Say which Keras target was chosen and why.")
 @click.option("--stdin-filename", help="Name of the file read from stdin (path '-').")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="pyproject.toml to read.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache (default .keraslint_cache).")
 @click.option("--no-respect-gitignore", is_flag=True, help="Check files matched by .gitignore too.")
 @click.option("--model-json", is_flag=True, default=None, help="Also check *.json files found in directories as model configs.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores on large scans).")
-def check(paths, keras_version, select, ignore, extend_select, exclude, extend_exclude, fix, unsafe_fixes, diff,
-          output_format, output_file, statistics, exit_zero, quiet, verbose, stdin_filename, config_path,
-          no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
+def check(paths, keras_version, select, ignore, extend_select, exclude, extend_exclude, cli_per_file_ignores,
+          extend_per_file_ignores, fix, fix_only, show_fixes, exit_non_zero_on_fix, force_exclude, show_files,
+          isolated, add_noqa, color, unsafe_fixes, diff, output_format, output_file, statistics, exit_zero, quiet,
+          verbose, stdin_filename, config_path, no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
     from keraslint.cache import ResultCache, usable_directory
     from keraslint.reporters import HUMAN_FORMATS, renderer
+    from dataclasses import replace
+
     from keraslint.runner import Job, check_bytes, check_project
 
     reading_stdin = paths == ("-",)  # the text as given: "./-" is a file named "-"
@@ -118,18 +137,28 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         raise OutputError("cannot write the report: standard output is closed (use -o FILE)")
     start = Path(stdin_filename) if reading_stdin and stdin_filename else paths[0]
     try:
-        config = config_path or find_config(start.absolute())
+        config = None if isolated else config_path or find_config(start.absolute())
+        if config_path is not None and not isolated:
+            require_table(config_path)
+        from_file = load_settings(config)
         settings = merge(
-            load_settings(config),
-            keras_version=keras_version,
-            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            from_file,
+            keras_version=keras_version or os.environ.get("KERASLINT_KERAS_VERSION"),
             exclude=tuple(exclude) or None, extend_exclude=tuple(extend_exclude) or None,
-            output_format=output_format, unsafe_fixes=unsafe_fixes,
+            output_format=output_format or os.environ.get("KERASLINT_OUTPUT_FORMAT"), unsafe_fixes=unsafe_fixes,
             respect_gitignore=False if no_respect_gitignore else None, model_json=model_json,
+            cache_dir=os.environ.get("KERASLINT_CACHE_DIR"),
+            per_file_ignores=_per_file_ignores(cli_per_file_ignores) if cli_per_file_ignores else None,
         )
+        if settings.output_format not in OUTPUT_FORMATS:
+            raise SettingsError(f"KERASLINT_OUTPUT_FORMAT must be one of {', '.join(OUTPUT_FORMATS)}")
+        if extend_per_file_ignores:
+            settings = settings._replace(per_file_ignores=settings.per_file_ignores + _per_file_ignores(extend_per_file_ignores))
         notices: list[str] = []
         target, tf_keras_target = choose_target(settings, start.absolute(), notices=notices)
-        enabled = select_codes(settings.select, settings.ignore, settings.extend_select)
+        # As ruff: the configuration's selection, then the command line's on top of it.
+        enabled = select_layers([(from_file.select, from_file.ignore, from_file.extend_select),
+                                 (_codes(select), _codes(ignore), _codes(extend_select))])
     except (SettingsError, TargetError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     for notice in notices:
@@ -139,7 +168,8 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         click.echo(f"target: {target.describe()} — {target.reason}", err=True)
         click.echo(f"files importing tf_keras: {tf_keras_target.describe()} — {tf_keras_target.reason}", err=True)
 
-    mode = "diff" if diff else "fix" if fix else "check"
+    fix = fix if fix is not None else False
+    mode = "diff" if diff else "fix" if fix or fix_only or add_noqa else "check"
     job = Job(
         target, tf_keras_target, frozenset(enabled), extra_activations=settings.extra_activations,
         per_file_ignores=settings.per_file_ignores, mode=mode, unsafe_fixes=settings.unsafe_fixes,
@@ -167,22 +197,38 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
             sys.stdout.buffer.write(results[0].fixed_data if results[0].fixed_data is not None else data)
             sys.stdout.flush()
     else:
-        excludes = settings.exclude or DEFAULT_EXCLUDE
-        candidates = discover(paths, tuple(excludes) + settings.extend_exclude, settings.respect_gitignore, settings.model_json)
+        excludes = tuple(settings.exclude or DEFAULT_EXCLUDE) + settings.extend_exclude
+        candidates = discover(paths, excludes, settings.respect_gitignore, settings.model_json, force_exclude)
+        if show_files:
+            click.echo("".join(f"{printable(str(c.path.absolute()))}\n" for c in candidates), nl=False)
+            return
+        if not candidates:
+            click.echo("warning: No Python files found under the given path(s)", err=True)
+        if add_noqa:
+            from keraslint.runner import add_noqa as add_noqa_comments
+
+            added = add_noqa_comments(candidates, replace(job, mode="check"))
+            click.echo(f"Added {added} noqa directive{'s' * (added != 1)}.", err=True)
+            sys.exit(EXIT_CLEAN)
         results = check_project(candidates, job, workers=jobs, progress=_progress(len(candidates)), cache=cache)
 
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
+    if fix_only:  # as ruff: what could not be fixed is not reported (nor counted in the exit code)
+        diagnostics = [d for d in diagnostics if d.is_file_error]
     report_format = settings.output_format
     report_stream = sys.stderr if reading_stdin and mode == "fix" else sys.stdout
-    color = output_file is None and report_format in HUMAN_FORMATS and report_stream.isatty()
+    use_color = _use_color(color, output_file is None and report_format in HUMAN_FORMATS and report_stream.isatty())
     if mode == "diff":
         for result in results:
             if result.diff:
                 click.echo(result.diff, nl=False)
-    report = renderer(report_format)(diagnostics, _line_reader(stdin_sources), color)
-    summary = "" if quiet or report_format not in HUMAN_FORMATS else _summary(diagnostics, results, job, mode)
-    if statistics:
-        report += _statistics(diagnostics)
+    if statistics:  # as ruff: the table replaces the report (as JSON in the JSON formats)
+        report = _statistics(diagnostics, report_format, job.unsafe_fixes)
+    else:
+        report = renderer(report_format)(diagnostics, _line_reader(stdin_sources), use_color, unsafe_fixes=job.unsafe_fixes)
+    summary = "" if quiet or report_format not in HUMAN_FORMATS or statistics else _summary(diagnostics, results, job, mode)
+    if show_fixes and mode != "check":
+        summary = _fixes_applied(results, mode) + summary
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8", errors="backslashreplace") as handle:
@@ -192,8 +238,11 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         if summary:
             click.echo(summary, file=sys.stderr)
     else:
-        click.echo(report + summary, nl=False, file=report_stream, color=color)
-    sys.exit(_exit_code(diagnostics, results, mode, exit_zero))
+        click.echo(report + summary, nl=False, file=report_stream, color=use_color)
+    code = _exit_code(diagnostics, results, mode, exit_zero)
+    if exit_non_zero_on_fix and code == EXIT_CLEAN and any(r.fixed for r in results):
+        code = EXIT_PROBLEMS
+    sys.exit(code)
 
 
 class OutputError(click.ClickException):
@@ -213,13 +262,50 @@ def _prepare_output(path: Path) -> None:
 
 
 def _exit_code(diagnostics, results, mode: str, exit_zero: bool) -> int:
-    if any(d.is_file_error for d in diagnostics):
+    """As ruff: 2 for keraslint's own failures (an internal error, fixes it could not write);
+    a file it could not read or parse is a finding like any other (1, or 0 with --exit-zero);
+    with --diff, 1 when there is something to change."""
+    if any(d.code in HARD_ERRORS for d in diagnostics):
         return EXIT_ERROR
-    if mode == "diff" and any(r.diff for r in results):
-        return EXIT_PROBLEMS
+    if mode == "diff":
+        return EXIT_PROBLEMS if any(r.diff for r in results) else EXIT_CLEAN
     if diagnostics and not exit_zero:
         return EXIT_PROBLEMS
     return EXIT_CLEAN
+
+
+HARD_ERRORS = frozenset({"KL000", "KL005"})
+
+
+def _use_color(choice: str, terminal: bool) -> bool:
+    """--color always/never; auto: FORCE_COLOR forces it, NO_COLOR (any value) stops it, else a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return terminal and not os.environ.get("NO_COLOR")
+
+
+def _per_file_ignores(values) -> tuple:
+    """``--per-file-ignores 'GLOB:CODE,CODE'`` as (glob, codes) pairs (globs relative to here)."""
+    from keraslint.settings import per_file_ignores
+
+    table = {}
+    for value in values:
+        glob, separator, codes = value.rpartition(":")
+        if not separator or not glob:
+            raise SettingsError(f"--per-file-ignores takes GLOB:CODES, not {value!r}")
+        table.setdefault(glob, []).extend(c.strip() for c in codes.split(",") if c.strip())
+    return per_file_ignores(table, Path.cwd().as_posix(), "--per-file-ignores")
+
+
+def _fixes_applied(results, mode: str) -> str:
+    fixed = [(r.path, r.fixed) for r in results if r.fixed]
+    if not fixed:
+        return ""
+    verb = "Would fix" if mode == "diff" else "Fixed"
+    lines = [f"{verb} {count} problem{'s' * (count != 1)} in {printable(path)}" for path, count in fixed]
+    return "\n".join(lines) + "\n"
 
 
 def _summary(diagnostics, results, job, mode: str) -> str:
@@ -246,10 +332,19 @@ def _summary(diagnostics, results, job, mode: str) -> str:
     return text
 
 
-def _statistics(diagnostics) -> str:
+def _statistics(diagnostics, report_format: str, unsafe: bool) -> str:
+    from keraslint.fixer import fixable
+
     counts = collections.Counter(d.code for d in diagnostics)
+    can_fix = collections.Counter(d.code for d in diagnostics if fixable(d, unsafe))
     names = {r.code: r.name for r in all_rules()}
-    return "".join(f"{n:>5}\t{code}\t{names.get(code, '')}\n" for code, n in sorted(counts.items()))
+    rows = [{"code": code, "name": names.get(code, ""), "count": n, "fixable": can_fix[code] == n}
+            for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    if report_format in ("json", "json-lines", "sarif", "junit", "github"):
+        import json
+
+        return json.dumps(rows, indent=2) + "\n"
+    return "".join(f"{r['count']:>5}\t{r['code']}\t{'[*] ' if r['fixable'] else ''}{r['name']}\n" for r in rows)
 
 
 def _line_reader(stdin_sources: dict):

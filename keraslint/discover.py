@@ -84,21 +84,34 @@ def _glob_excluded(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in globs)
 
 
+def _excluded_anywhere(path: Path, exclude: tuple[str, ...]) -> bool:
+    """``path`` or one of its directories matches an exclude (name or glob, from here)."""
+    absolute = path.absolute()
+    names = {p for p in exclude if not _is_glob(p)}
+    globs = tuple(p for p in exclude if _is_glob(p))
+    parts = [absolute, *absolute.parents]
+    return any(part.name in names for part in parts) or any(
+        _glob_excluded(part, Path.cwd(), globs) for part in parts if globs)
+
+
 def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[") or "/" in pattern
 
 
 def discover(
     paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True, model_json: bool = False,
+    force_exclude: bool = False,
 ) -> list[Candidate]:
-    """Files to check, sorted, each once. JSON model configs are found in directories only when asked."""
+    """Files to check, sorted, each once. JSON model configs are found in directories only when
+    asked. A file named explicitly is checked even when excluded, unless ``force_exclude`` (what a
+    pre-commit hook wants: it names every changed file)."""
     suffixes = CHECKED_SUFFIXES + ((".json",) if model_json else ())
     found: dict[str, Candidate] = {}  # keyed by the path's text: hashing a Path costs more
     for given in paths:
         if given.is_dir() and not given.is_symlink():
             for candidate in _walk(given, exclude, respect_gitignore, suffixes):
                 found.setdefault(str(candidate.path), candidate)
-        else:
+        elif not (force_exclude and _excluded_anywhere(given, exclude)):
             found[str(given)] = Candidate(given, explicit=True)
     return [found[key] for key in sorted(found)]
 

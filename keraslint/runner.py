@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 # needed: a warm re-run or a clean pre-commit file never pays for them.
 
 SKIP_FILE = re.compile(r"#\s*keraslint\s*:\s*skip-file", re.IGNORECASE)
+# ``# keraslint: noqa`` / ``# keraslint: noqa: KL101, KL4`` on a line of its own: the whole file.
+FILE_NOQA = re.compile(r"#\s*keraslint\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?\s*$",
+                       re.IGNORECASE | re.MULTILINE)
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 # Below about 0.6 MB of source starting workers costs more than it saves (measured on the shared
 # corpus, fastest of 9 runs alone / with two workers: keras-tuner, 0.4 MB: 103 / 128 ms;
@@ -248,9 +251,27 @@ def _check_model(source: bytes | Path, shown: str, job: Job) -> FileResult:
     return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
 
 
+def _in_comments(pattern: re.Pattern, text: str) -> list[re.Match]:
+    """Matches of ``pattern`` that lie in a comment (not in a string that looks like one)."""
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return []
+    import io
+    import tokenize
+
+    comments = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comments.append(token.string)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return [m for m in matches if any(pattern.search(comment) for comment in comments if m.group() in comment)]
+
+
 def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]:
     """Diagnostics of one source, and the project modules consulted for them."""
-    if SKIP_FILE.search(text):
+    if _in_comments(SKIP_FILE, text):
         return [], ()
     imported = None
 
@@ -281,19 +302,32 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
     if not diagnostics:
         return diagnostics
     ignored = {code for glob, codes in per_file_ignores if _glob_matches(shown, glob) for code in codes}
+    whole_file = [m.group("codes") for m in _in_comments(FILE_NOQA, text)]
+    # A file-level noqa silences every finding, or those its codes (or prefixes: KL4) name.
+    prefixes = ("KL",) if None in whole_file else tuple(c.strip().upper() for codes in whole_file for c in codes.split(","))
     lines = split_lines(text)
     kept = []
     for diagnostic in diagnostics:
-        if not diagnostic.is_file_error and diagnostic.code in ignored:
+        if diagnostic.is_file_error:
+            kept.append(diagnostic)
             continue
-        line = lines[diagnostic.location.row - 1] if diagnostic.location.row <= len(lines) else ""
-        match = NOQA.search(line)
-        if match and not diagnostic.is_file_error:
+        if diagnostic.code in ignored or (prefixes and diagnostic.code.startswith(prefixes)):
+            continue
+        if not _noqa_on(lines, diagnostic):
+            kept.append(diagnostic)
+    return kept
+
+
+def _noqa_on(lines: list[str], diagnostic: Diagnostic) -> bool:
+    """A ``# noqa`` (for all codes, or naming this one) on the finding's first or last line: as in
+    ruff, a finding in a multi-line string is silenced on the line where the string ends."""
+    for row in {diagnostic.location.row, diagnostic.end_location.row}:
+        match = NOQA.search(lines[row - 1]) if 0 < row <= len(lines) else None
+        if match:
             codes = match.group("codes")
             if codes is None or diagnostic.code in {c.strip().upper() for c in codes.split(",")}:
-                continue
-        kept.append(diagnostic)
-    return kept
+                return True
+    return False
 
 
 def _glob_matches(shown: str, glob: str) -> bool:
@@ -423,3 +457,46 @@ def unified_diff(before: str, after: str, shown: str) -> str:
     return "".join(difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}",
     ))
+
+
+def add_noqa(candidates: list[Candidate], job: Job) -> int:
+    """``--add-noqa``: append ``# noqa: CODES`` to every Python line with a finding (merged into
+    a ``# noqa:`` already there); each file is written as ``--fix`` writes, or not at all."""
+    from keraslint.fixer import NotWritten, replace_verified
+    from keraslint.sources import parse
+
+    added = 0
+    for candidate in candidates:
+        if candidate.path.suffix != ".py":
+            continue
+        try:
+            snapshot = read_snapshot(candidate.path)
+            source = decode_python(snapshot.data)
+        except (OSError, SourceError):
+            continue
+        result = check_bytes(snapshot.data, display_path(candidate.path), job)
+        rows: dict[int, set[str]] = {}
+        for diagnostic in result.diagnostics:
+            if not diagnostic.is_file_error:
+                rows.setdefault(diagnostic.end_location.row, set()).add(diagnostic.code)
+        pieces = LINE_BREAK.split(source.text)
+        for row, codes in rows.items():
+            line = pieces[2 * (row - 1)]
+            if line.rstrip().endswith("\\"):
+                continue  # a comment cannot follow a line continuation
+            match = NOQA.search(line)
+            if match and match.group("codes") is None:
+                continue
+            if match:
+                codes |= {c.strip().upper() for c in match.group("codes").split(",")}
+                line = line[: match.start()].rstrip()
+            pieces[2 * (row - 1)] = f"{line.rstrip()}  # noqa: {', '.join(sorted(codes))}"
+            added += 1
+        text = "".join(pieces)
+        if text == source.text or isinstance(parse(text), tuple):
+            continue
+        try:
+            replace_verified(candidate.path, snapshot, source.encode(text))
+        except NotWritten:
+            continue
+    return added

@@ -60,7 +60,7 @@ def _read_toml(path: Path) -> dict:
 
 class Settings(NamedTuple):
     keras_version: str | None = None
-    select: tuple[str, ...] = ("KL",)
+    select: tuple[str, ...] | None = None  # None: not given (every rule)
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -124,7 +124,19 @@ def load_settings(config: Path | None) -> Settings:
     return Settings(**values, config_file=config)
 
 
-OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "json-lines", "github", "gitlab", "azure", "pylint",
+                  "rdjson", "sarif", "junit")
+
+
+def require_table(config: Path) -> None:
+    """``--config FILE``: the file must parse and have a [tool.keraslint] table (ruff refuses too)."""
+    try:
+        document = _read_toml(config)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"{config}: cannot read configuration: {error}") from None
+    tool = document.get("tool")
+    if not (isinstance(tool, dict) and "keraslint" in tool):
+        raise SettingsError(f"{config}: no [tool.keraslint] table (--config names the file to read settings from)")
 
 
 def _checked(config: Path, key: str, value):

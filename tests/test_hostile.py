@@ -55,7 +55,7 @@ def test_a_link_to_dev_zero_is_not_read_forever(tmp_path):
     (tmp_path / "requirements.txt").symlink_to("/dev/zero")
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     completed = keraslint("check", "--no-cache", "a.py", "zero.py", cwd=tmp_path, timeout=60)
-    assert completed.returncode == 2 and b"KL101" in completed.stdout and b"Not a regular file" in completed.stdout
+    assert completed.returncode == 1 and b"KL101" in completed.stdout and b"Not a regular file" in completed.stdout
 
 
 @pytest.mark.parametrize("codec", ["undefined", "punycode"])
@@ -64,7 +64,7 @@ def test_a_cookie_whose_codec_raises_is_one_unreadable_file(tmp_path, codec):
     (tmp_path / "b.py").write_text(BAD)
     completed = keraslint("check", "--no-cache", ".", cwd=tmp_path)
     one_line_error(completed)
-    assert completed.returncode == 2 and b"a.py:1:1: KL001" in completed.stdout and b"KL101" in completed.stdout
+    assert completed.returncode == 1 and b"a.py:1:1: KL001" in completed.stdout and b"KL101" in completed.stdout
 
 
 def test_a_deeply_nested_cache_file_is_ignored(tmp_path):
@@ -199,7 +199,7 @@ def test_an_unreadable_directory_is_reported(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     result = run("check", "--no-cache", ".", cwd=tmp_path)
-    assert result.exit_code == 2 and "locked:1:1: KL001 Cannot read file: Permission denied" in result.stdout
+    assert result.exit_code == 1 and "locked:1:1: KL001 Cannot read file: Permission denied" in result.stdout
     assert main  # the command under test
 
 

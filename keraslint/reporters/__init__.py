@@ -9,13 +9,18 @@ import importlib
 FORMATS = {
     "full": ("text", "full"),
     "concise": ("text", "concise"),
+    "grouped": ("text", "grouped"),
+    "gitlab": ("ci", "gitlab"),
+    "azure": ("ci", "azure"),
+    "pylint": ("ci", "pylint"),
+    "rdjson": ("ci", "rdjson"),
     "json": ("machine", "json_list"),
     "json-lines": ("machine", "json_lines"),
     "github": ("github", "render"),
     "sarif": ("sarif", "render"),
     "junit": ("junit", "render"),
 }
-HUMAN_FORMATS = {"full", "concise"}
+HUMAN_FORMATS = {"full", "concise", "grouped"}
 
 
 def renderer(name: str):

@@ -11,7 +11,7 @@ def quoteattr(text: str) -> str:
     return f'"{escape(printable(text), quote=True)}"'
 
 
-def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False, unsafe_fixes: bool = False) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     total = len(diagnostics)
     out.append(f'<testsuites name="keraslint" tests="{total}" failures="{total}" errors="0">')

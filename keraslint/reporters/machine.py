@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 from keraslint.diagnostics import Diagnostic
+from keraslint.rules import REGISTRY, all_rules
 
 
 def _position(position) -> dict:
@@ -11,6 +13,9 @@ def _position(position) -> dict:
 
 
 def as_dict(diagnostic: Diagnostic) -> dict:
+    """ruff's JSON fields (the filename absolute, as ruff gives it), plus the rule's name and severity."""
+    all_rules()
+    rule = REGISTRY.get(diagnostic.code)
     fix = None
     if diagnostic.fix is not None:
         fix = {
@@ -26,18 +31,20 @@ def as_dict(diagnostic: Diagnostic) -> dict:
         "code": diagnostic.code,
         "config_path": diagnostic.config_path,
         "end_location": _position(diagnostic.end_location),
-        "filename": diagnostic.filename,
+        "filename": os.path.abspath(diagnostic.filename),
         "fix": fix,
         "location": _position(diagnostic.location),
         "message": diagnostic.message,
+        "name": rule.name if rule else None,
+        "severity": rule.level if rule else "error",
         "noqa_row": diagnostic.location.row,
         "url": None,
     }
 
 
-def json_list(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+def json_list(diagnostics: list[Diagnostic], read_line=None, color: bool = False, unsafe_fixes: bool = False) -> str:
     return json.dumps([as_dict(d) for d in diagnostics], indent=2, sort_keys=True) + "\n"
 
 
-def json_lines(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+def json_lines(diagnostics: list[Diagnostic], read_line=None, color: bool = False, unsafe_fixes: bool = False) -> str:
     return "".join(json.dumps(as_dict(d), sort_keys=True) + "\n" for d in diagnostics)

@@ -12,7 +12,6 @@ from keraslint.reporters.notebook_lines import in_file, json_replacement
 from keraslint.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVELS = {"KL501": "warning"}
 
 
 def _region(start, end) -> dict:
@@ -40,15 +39,16 @@ def _replacement(diagnostic: Diagnostic, edit) -> dict:
     return {"deletedRegion": _region(edit.location, edit.end_location), "insertedContent": {"text": edit.content}}
 
 
-def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False) -> str:
+def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False, unsafe_fixes: bool = False) -> str:
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
+    levels = {rule.code: rule.level for rule in rules}
     results = []
     for d in diagnostics:
         result = {
             "ruleId": d.code,
             **({"ruleIndex": index[d.code]} if d.code in index else {}),
-            "level": LEVELS.get(d.code, "error"),
+            "level": levels.get(d.code, "error"),
             "message": {"text": d.message},
             "locations": [{
                 "physicalLocation": {

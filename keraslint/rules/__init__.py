@@ -20,6 +20,7 @@ class Rule(NamedTuple):
     valid: tuple[str, ...] = ()
     invalid: tuple[str, ...] = ()
     options: Mapping = MappingProxyType({})  # per-example settings, e.g. {"keras-version": "2.3"}
+    level: str = "error"  # "error" or "warning": how machine formats (SARIF, JSON, GitLab) rate it
 
     def doc(self) -> str:
         return f"# {self.name} ({self.code})\n\nFix is {self.fixable} available.\n\n{self.explanation.strip()}\n"
@@ -68,10 +69,34 @@ def expand_selectors(selectors) -> set[str]:
     return expanded
 
 
-def select_codes(select: list[str], ignore: list[str], extend_select: list[str] = ()) -> set[str]:
-    """Codes enabled by ruff-style prefixes (``KL1``, ``KL101``, ``ALL``)."""
-    enabled = expand_selectors(list(select) + list(extend_select)) - expand_selectors(ignore)
-    return enabled | _always_on([r.code for r in all_rules()])
+def select_codes(select, ignore=(), extend_select=()) -> set[str]:
+    """Codes enabled by one layer of ruff-style selectors (``KL1``, ``KL101``, ``ALL``)."""
+    return select_layers([(select, ignore, extend_select)])
+
+
+def select_layers(layers) -> set[str]:
+    """Codes enabled by layers of (select, ignore, extend_select), as ruff resolves them: the
+    configuration's layer, then the command line's. In a layer, ``select`` (when given, not None)
+    starts again from nothing; for each code the most specific matching selector of the layer
+    decides (``--select KL102`` beats an ``ignore`` of ``KL1``; at equal length ``ignore`` wins);
+    a code no selector of the layer names keeps what the layers before decided."""
+    codes = [r.code for r in all_rules()]
+    expand_selectors([s for layer in layers for part in layer for s in (part or ())])  # unknown ones: ValueError
+    enabled = set(codes)
+    for select, ignore, extend_select in layers:
+        base = enabled if select is None else set()
+        verdicts = {}
+        for selectors, verdict in ((list(select or ()) + list(extend_select or ()), True), (list(ignore or ()), False)):
+            for selector in selectors:
+                prefix = selector.strip().upper()
+                weight = -1 if prefix == "ALL" else len(prefix)
+                for code in codes:
+                    if prefix == "ALL" or code.startswith(prefix):
+                        best = verdicts.get(code)
+                        if best is None or weight > best[0] or (weight == best[0] and not verdict):
+                            verdicts[code] = (weight, verdict)
+        enabled = {c for c in codes if (verdicts[c][1] if c in verdicts else c in base)}
+    return enabled | _always_on(codes)
 
 
 def _always_on(codes: list[str]) -> set[str]:

@@ -11,8 +11,9 @@ UNREADABLE_MODEL = register(Rule(
     explanation='''
 ## What it does
 Reports a `.keras`, `.h5`/`.hdf5` or JSON model file whose configuration could not be read: a
-corrupt or truncated archive, a config larger than 64 MiB (zip bombs are not decompressed),
-malformed JSON, an HDF5 file without `model_config` (weights only), or `h5py` missing (install
+corrupt or truncated archive, a config larger than 16 MiB or with more than 1,000,000 values
+(zip bombs are not decompressed), malformed JSON, an HDF5 file without `model_config` (weights
+only) or one that crashes or hangs libhdf5 (read in a child process), or `h5py` missing (install
 `keraslint[h5]`). Its activations were not checked.
 ''',
 ))
@@ -22,6 +23,7 @@ CUSTOM_OBJECT = register(Rule(
     name="saved-custom-activation",
     summary="Saved model names a custom activation that loading must provide",
     fixable="never",
+    level="warning",
     explanation='''
 ## What it does
 Lists activations in a saved model's configuration that are not Keras built-ins of the target
