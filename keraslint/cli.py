@@ -340,7 +340,7 @@ def _statistics(diagnostics, report_format: str, unsafe: bool) -> str:
     names = {r.code: r.name for r in all_rules()}
     rows = [{"code": code, "name": names.get(code, ""), "count": n, "fixable": can_fix[code] == n}
             for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-    if report_format in ("json", "json-lines", "sarif", "junit", "github"):
+    if report_format not in ("full", "concise", "grouped"):
         import json
 
         return json.dumps(rows, indent=2) + "\n"
@@ -404,18 +404,56 @@ def _progress(total: int, width: int = 30):
 @main.command()
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
-@click.option("--format", "output", type=click.Choice(["text", "markdown"]), default="text")
+@click.option("--format", "--output-format", "output", type=click.Choice(["text", "markdown", "json"]), default="text")
 def rule(code, show_all, output) -> None:
-    """Explain a rule (keraslint rule KL101) or list them all (--all)."""
+    """Explain a rule, by code or name (keraslint rule KL101, keraslint rule unknown-activation),
+    or list them all (--all)."""
     rules = {r.code: r for r in all_rules()}
     if show_all or not code:
+        if output == "json":
+            import json
+
+            click.echo(json.dumps([_rule_json(r) for r in rules.values()], indent=2))
+            return
         click.echo(rule_table(list(rules.values())) if output == "markdown" else "".join(
             f"{r.code}  {r.name:<40} fix: {r.fixable}\n" for r in rules.values()
         ), nl=False)
         return
-    if code.upper() not in rules:
+    by_name = {r.name: r for r in rules.values()}
+    chosen = rules.get(code.upper()) or by_name.get(code.lower())
+    if chosen is None:
         raise click.UsageError(f"unknown rule {code!r}; see `keraslint rule --all`")
-    click.echo(rules[code.upper()].doc(), nl=False)
+    if output == "json":
+        import json
+
+        click.echo(json.dumps(_rule_json(chosen), indent=2))
+        return
+    click.echo(chosen.doc(), nl=False)
+
+
+def _rule_json(rule) -> dict:
+    """A rule as ruff's ``rule --output-format json`` describes one."""
+    return {"code": rule.code, "name": rule.name, "summary": rule.summary, "fix": rule.fixable,
+            "severity": rule.level, "explanation": rule.explanation.strip()}
+
+
+@main.command()
+def clean() -> None:
+    """Delete the caches (.keraslint_cache) below the current directory, as ruff clean does."""
+    import shutil
+
+    removed = 0
+    for directory in sorted(Path(".").rglob(".keraslint_cache")):
+        if directory.is_symlink():
+            directory.unlink()  # a link is removed, never followed
+        elif directory.is_dir() and (directory / "CACHEDIR.TAG").is_file():
+            shutil.rmtree(directory)
+        else:
+            continue
+        removed += 1
+        click.echo(f"Removing cache at: {printable(str(directory))}", err=True)
+    if not removed:
+        click.echo("No cache found.", err=True)
 
 
 def rule_table(rules) -> str:

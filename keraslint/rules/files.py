@@ -1,4 +1,6 @@
-"""Files keraslint could not check. These are always reported and make the exit code 2."""
+"""Files keraslint could not (fully) check. Always reported, whatever the selection: a file that
+could not be read or parsed is a finding (exit 1), as in ruff; an internal error or fixes that could
+not be written make the exit code 2."""
 from __future__ import annotations
 
 from keraslint.rules import Rule, register
