@@ -52,7 +52,7 @@ def entry() -> None:
         _say(f"error: cannot write the report: {error.strerror or error}")
         code = EXIT_ERROR
     try:
-        if sys.stdout is not None:
+        if sys.stdout is not None and not sys.stdout.closed:  # the language server closes it on exit
             sys.stdout.flush()
     except BrokenPipeError:
         code = code or EXIT_PROBLEMS
@@ -435,6 +435,14 @@ def _rule_json(rule) -> dict:
     """A rule as ruff's ``rule --output-format json`` describes one."""
     return {"code": rule.code, "name": rule.name, "summary": rule.summary, "fix": rule.fixable,
             "severity": rule.level, "explanation": rule.explanation.strip()}
+
+
+@main.command()
+def server() -> None:
+    """Run the language server (LSP over stdin/stdout) for editors; see the README."""
+    from keraslint.server import serve
+
+    serve()
 
 
 @main.command()

@@ -55,6 +55,7 @@ def test_output_format_snapshot(fmt, tmp_path):
     assert result.exit_code == 1
     snapshot = SNAPSHOTS / f"{fmt}.txt"
     output = result.stdout.replace(tmp_path.resolve().as_uri(), "file:///PROJECT").replace(str(tmp_path.resolve()), "/PROJECT")
+    output = output.replace((ROOT / "keraslint").as_uri(), "file:///KERASLINT")
     if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
         snapshot.write_text(output, encoding="utf-8")
     assert output == snapshot.read_text(encoding="utf-8")

@@ -162,3 +162,17 @@ def test_positional_activation_follows_the_targets_signature():
     assert codes(source, "2.6") == ["KL101"]
     # Keras 2.0-2.2 accepted only ``units`` positionally (legacy interface): not an activation there
     assert codes(source, "2.2.4") == []
+
+
+def test_each_rule_ships_its_documentation():
+    """``keraslint/rules/docs/CODE.md`` is what ``keraslint rule CODE`` prints (the URL in JSON,
+    SARIF and the language server points at it); regenerate with KERASLINT_UPDATE_FIXTURES=1."""
+    import os
+    from pathlib import Path
+    from urllib.request import url2pathname
+
+    for rule in all_rules():
+        path = Path(url2pathname(rule.url[len("file://"):]))
+        if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
+            path.write_text(rule.doc(), encoding="utf-8")
+        assert path.read_text(encoding="utf-8") == rule.doc(), f"{path} drifted"

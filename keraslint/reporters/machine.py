@@ -38,7 +38,7 @@ def as_dict(diagnostic: Diagnostic) -> dict:
         "name": rule.name if rule else None,
         "severity": rule.level if rule else "error",
         "noqa_row": diagnostic.location.row,
-        "url": None,
+        "url": rule.url if rule else None,
     }
 
 

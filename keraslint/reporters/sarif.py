@@ -85,6 +85,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False, u
                         "shortDescription": {"text": rule.summary},
                         "fullDescription": {"text": rule.explanation.strip()},
                         "help": {"text": rule.explanation.strip(), "markdown": rule.explanation.strip()},
+                        "helpUri": rule.url,
                         "properties": {"fixable": rule.fixable},
                     }
                     for rule in rules

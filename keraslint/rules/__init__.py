@@ -25,6 +25,13 @@ class Rule(NamedTuple):
     def doc(self) -> str:
         return f"# {self.name} ({self.code})\n\nFix is {self.fixable} available.\n\n{self.explanation.strip()}\n"
 
+    @property
+    def url(self) -> str:
+        """The rule's documentation, as installed with keraslint (``keraslint rule CODE`` prints it)."""
+        from pathlib import Path
+
+        return (Path(__file__).parent / "docs" / f"{self.code}.md").as_uri()
+
 
 class Finding(NamedTuple):
     """What a rule found, before positions are attached: a node, a message, maybe a new value."""
