@@ -40,12 +40,32 @@ class CellCode(NamedTuple):
     strict: bool = True  # False: a syntax error is not Jupyter's (a %%writefile body), so not reported
 
 
-def python_of_cell(source: str) -> CellCode:
-    """The cell as Jupyter compiles it, each line traced back to the cell; see the module doc."""
-    return _transform(source, rows=None)
+# ``@register_cell_magic def name(line, cell): ... get_ipython().run_cell(cell)``: a cell magic the
+# notebook defines itself, whose body it runs as Python (Deep Learning with Python's ``%%backend``).
+_RUNNING_MAGIC = re.compile(
+    r"@register_cell_magic(?:\(\s*['\"](?P<named>\w+)['\"]\s*\))?\s*\n\s*def\s+(?P<name>\w+)\s*\("
+    r"(?P<body>(?:.*\n?)*?)(?=^\S|\Z)", re.MULTILINE)
 
 
-def _transform(source: str, rows: list[Origin] | None, strict: bool = True) -> CellCode:
+def notebook_python_magics(sources: list[str]) -> frozenset[str]:
+    """Cell magics the notebook registers itself and that run their body as Python."""
+    found = set()
+    for source in sources:
+        if "register_cell_magic" in source:
+            for match in _RUNNING_MAGIC.finditer(source):
+                if re.search(r"\brun_cell\s*\(|\bexec\s*\(", match.group("body")):
+                    found.add(match.group("named") or match.group("name"))
+    return frozenset(found)
+
+
+def python_of_cell(source: str, python_magics: frozenset[str] = frozenset()) -> CellCode:
+    """The cell as Jupyter compiles it, each line traced back to the cell; see the module doc.
+    ``python_magics``: further cell magics whose body is Python (``notebook_python_magics``)."""
+    return _transform(source, rows=None, python_magics=python_magics)
+
+
+def _transform(source: str, rows: list[Origin] | None, strict: bool = True,
+               python_magics: frozenset[str] = frozenset()) -> CellCode:
     from IPython.core import inputtransformer2 as ipython
 
     if not source.endswith(("\n", "\r")):
@@ -58,7 +78,7 @@ def _transform(source: str, rows: list[Origin] | None, strict: bool = True) -> C
     if rows is not None:  # a cell magic's body: compose with where the body sits in the cell
         cleaned_origins = [_compose(o, rows) for o in cleaned_origins]
     if lines and lines[0].startswith("%%") and not re.match(r"%%\w+\?", lines[0]):
-        return _cell_magic(lines, cleaned_origins, strict)
+        return _cell_magic(lines, cleaned_origins, strict, python_magics)
     try:
         text = _manager().transform_cell(cleaned)
     except (SyntaxError, tokenize.TokenError, ValueError) as failure:  # IPython's tokenizer gave up
@@ -89,11 +109,13 @@ def _where(failure: Exception) -> tuple[int, int]:
     return position if isinstance(position, tuple) and len(position) == 2 else (1, 1)
 
 
-def _cell_magic(lines: list[str], origins: list[Origin], strict: bool) -> CellCode:
+def _cell_magic(lines: list[str], origins: list[Origin], strict: bool, python_magics: frozenset[str]) -> CellCode:
     """A ``%%name args`` cell: its body when that is Python, else nothing to check."""
     name, _, argument = lines[0][2:].rstrip().partition(" ")
     if name in PYTHON_BODY_MAGICS:
-        return _transform("".join(lines[1:]), origins[1:], strict)
+        return _transform("".join(lines[1:]), origins[1:], strict, python_magics)
+    if name in python_magics:  # the notebook's own magic decides at run time: no syntax error claimed
+        return _transform("".join(lines[1:]), origins[1:], False, python_magics)
     target = argument.split()[-1] if argument.split() else ""
     if name in FILE_MAGICS and (target.endswith(".py") or "{" in target or "$" in target):
         # A module the notebook writes (a templated name is usually one); Jupyter runs none of it,

@@ -15,7 +15,8 @@ from keraslint.prefilter import layer_names
 from keraslint.sources import parse
 from keraslint.registrations import registered_names
 from keraslint.resolve import (
-    ACTIVATION_KEYWORDS, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute, keras_path,
+    ACTIVATION_KEYWORDS, LOCAL_PREFIX, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute,
+    keras_path,
 )
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
@@ -199,8 +200,9 @@ def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, jud
             if path is None:
                 continue
             for value in activation_values(call, CallRole(path, names), target):
-                if isinstance(value, ast.Name) and value.id in defaults:
-                    straight.setdefault(value.id, []).append(call)
+                name = value.id[len(LOCAL_PREFIX):] if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX) else None
+                if name in defaults:  # the parameter itself (its uses in the function are marked local)
+                    straight.setdefault(name, []).append(call)
         for parameter, calls in straight.items():
             if parameter not in uses_by_line:
                 every = sorted(index.names[parameter], key=lambda name: name.lineno)

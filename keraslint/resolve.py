@@ -80,6 +80,19 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+LOCAL_PREFIX = "<parameter>"  # marks a Name that refers to a function's parameter (never a module binding)
+
+
+def _parameters_of(node: ast.AST, outer: frozenset) -> frozenset | None:
+    """The parameter names in effect in the body of a function or lambda, else None."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return None
+    arguments = node.args
+    every = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return outer | {a.arg for a in every}
+
+
 # Singleton nodes (Load, Store, Add, ...) that never hold anything a rule looks at.
 _LEAF_TOKENS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
@@ -102,6 +115,7 @@ class ModuleIndex:
         self.lambdas: set[str] = set()  # NAME = lambda ...
         self.binding_counts: dict[str, int] = defaultdict(int)  # how often each name is bound
         self.names: dict[str, list[ast.Name]] = defaultdict(list)  # every Name node, by identifier
+        self.parameters: set[str] = set()  # names some function takes as a parameter
         handlers = {
             ast.Call: self.calls.append,
             ast.Attribute: self.attributes.append,
@@ -110,7 +124,7 @@ class ModuleIndex:
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
             ast.ClassDef: self._class,
-            ast.arg: lambda node: self._define(node.arg),
+            ast.arg: self._parameter,
             ast.Assign: self._assign,
             ast.AnnAssign: lambda node: self._define_all(node.target),
             ast.AugAssign: lambda node: self._define_all(node.target),
@@ -120,28 +134,43 @@ class ModuleIndex:
             ast.ExceptHandler: lambda node: node.name and self._define(node.name),
         }
         names = self.names
-        stack = [tree]
+        shadowed: list[ast.Name] = []  # uses of a name inside a function that has it as a parameter
+        stack: list[tuple[ast.AST, frozenset]] = [(tree, frozenset())]
         while stack:  # a pre-order walk in source order, cheaper than ast.walk's generators
-            node = stack.pop()
+            node, parameters = stack.pop()
             kind = type(node)
             if kind is ast.Name:
                 names[node.id].append(node)
+                if node.id in parameters:
+                    shadowed.append(node)
                 continue
             handler = handlers.get(kind)
             if handler is not None:
                 handler(node)
+            inner = _parameters_of(node, parameters)
             children = []
             for field in node._fields:
                 value = getattr(node, field, None)
+                scope = inner if field == "body" and inner is not None else parameters
                 if isinstance(value, list):
-                    children.extend(item for item in value if isinstance(item, ast.AST))
+                    children.extend((item, scope) for item in value if isinstance(item, ast.AST))
                 elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TOKENS):
-                    children.append(value)
+                    children.append((value, scope))
             stack.extend(reversed(children))
+        # A parameter is local to its function: its uses there do not refer to the module's
+        # binding of that name (``def __init__(self, layers)`` leaves ``from keras import layers``
+        # Keras everywhere else). They are marked, never resolved.
+        for node in shadowed:
+            node.id = LOCAL_PREFIX + node.id
 
     def _define(self, name: str) -> None:
         self.defined.add(name)
         self.binding_counts[name] += 1
+
+    def _parameter(self, node: ast.arg) -> None:
+        """A parameter binds a name in its function only (see the end of ``__init__``)."""
+        self.binding_counts[node.arg] += 1
+        self.parameters.add(node.arg)
 
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -280,7 +309,7 @@ class Resolver:
         head = dotted.partition(".")[0]
         if head in self.bindings:
             return self._qualify(dotted, self.bindings)
-        if head in self.ambiguous or not self.star_modules:
+        if head in self.ambiguous or not self.star_modules or head.startswith(LOCAL_PREFIX):
             return None
         return f"{self.star_modules[0]}.{dotted}"
 

@@ -72,7 +72,7 @@ def cell_text(cell: dict) -> str:
 
 def read_notebook(data: bytes) -> Notebook:
     """A notebook's code cells, each with the Python that Jupyter runs for it."""
-    from keraslint.cells import python_of_cell
+    from keraslint.cells import notebook_python_magics, python_of_cell
 
     try:
         raw = data.decode("utf-8-sig")
@@ -82,7 +82,7 @@ def read_notebook(data: bytes) -> Notebook:
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
         raise SourceError("KL003", "Invalid notebook: no 'cells' list (nbformat 4 expected)")
-    checked = []
+    code = []
     for index, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), (str, list)):
             raise SourceError("KL003", f"Invalid notebook: cell {index} is malformed")
@@ -91,8 +91,9 @@ def read_notebook(data: bytes) -> Notebook:
         source = cell.get("source", "")
         if isinstance(source, list) and not all(isinstance(s, str) for s in source):
             raise SourceError("KL003", f"Invalid notebook: cell {index} source is not text")
-        text = cell_text(cell)
-        checked.append(Cell(index, text, python_of_cell(text)))
+        code.append((index, cell_text(cell)))
+    magics = notebook_python_magics([text for _, text in code])
+    checked = [Cell(index, text, python_of_cell(text, magics)) for index, text in code]
     return Notebook(document, raw, tuple(checked))
 
 

@@ -133,3 +133,12 @@ def test_annotations_point_into_the_ipynb_file(tmp_path):
     assert (region["startLine"], region["startColumn"]) == (line, column)
     replacement = found["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert replacement["deletedRegion"]["startColumn"] == column and replacement["insertedContent"]["text"] == "'relu'"
+
+
+def test_a_cell_magic_the_notebook_defines_to_run_python_is_checked():
+    define = ("from IPython.core.magic import register_cell_magic\n\n@register_cell_magic\ndef backend(line, cell):\n"
+              "    if line == 'jax':\n        get_ipython().run_cell(cell)\n")
+    cells = (define, "import keras", "%%backend jax\nkeras.layers.Dense(1, activation='reul')\n", "%%backend jax\ndef broken(:\n")
+    assert findings(*cells) == [(3, 2, 34, "KL101")]
+    writer = "@register_cell_magic\ndef sql(line, cell):\n    return run_query(cell)\n"
+    assert findings(writer, "import keras", "%%sql\nkeras.layers.Dense(1, activation='reul')\n") == []

@@ -32,6 +32,7 @@ def both_ways(source: str, spec: str = "3.15"):
 
 # Each has a finding that only a careful reading of the text keeps.
 HIDDEN_FINDINGS = [
+    "from keras import layers\nclass S:\n    def __init__(self, layers):\n        self.layers = layers\nlayers.Dense(4, 'reul')\n",
     "from keras.layers import Dense as D\nD(4, 'reul')\n",
     "from keras import layers\nD = layers.Dense\nD(4, 'reul')\n",
     "from keras import layers\nD = (\n    layers.Dense\n)\nD(4, 'reul')\n",
