@@ -31,19 +31,20 @@ def fetch(cache: Path) -> Path:
     return cache / "src"
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KiB) of one run: a monotonic clock around the process, and the
-    peak memory the kernel reports for it (``wait4``, as GNU time does; its worker processes included)."""
+def measure(command: list[str], cwd: Path) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in KiB, CPU seconds) of one run: a monotonic clock around the
+    process, and the peak memory and user+system time the kernel reports for it (``wait4``, as
+    GNU time does; its worker processes included)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = 0  # reaped here; keeps Popen from waiting again
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def median_pair(first: list[str], second: list[str], cwd: Path, runs: int, prime: bool = False):
-    """Run two commands alternately ``runs`` times; medians of their times and peak memory."""
+    """Run two commands alternately ``runs`` times; (median wall, peak memory, median CPU) of each."""
     if prime:
         measure(first, cwd)
         measure(second, cwd)
@@ -51,7 +52,10 @@ def median_pair(first: list[str], second: list[str], cwd: Path, runs: int, prime
     for _ in range(runs):
         a.append(measure(first, cwd))
         b.append(measure(second, cwd))
-    return (statistics.median(t for t, _ in a), max(m for _, m in a)), (statistics.median(t for t, _ in b), max(m for _, m in b))
+    def summary(results):
+        return statistics.median(r[0] for r in results), max(r[1] for r in results), statistics.median(r[2] for r in results)
+
+    return summary(a), summary(b)
 
 
 def tree_size(directory: Path) -> tuple[int, int]:
@@ -80,26 +84,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         cache_dir = Path(scratch) / "kl-cache"
         ruff_cache = Path(scratch) / "ruff-cache"
-        (kl_cold, kl_memory), (ruff_cold, _) = median_pair(
+        (kl_cold, kl_memory, kl_cold_cpu), (ruff_cold, _, ruff_cold_cpu) = median_pair(
             keraslint + ["--no-cache", "."], [ruff, "check", "--no-cache", "--select", "E9", "--exit-zero", "-q", "."],
             corpus, args.runs)
-        (kl_warm, _), (ruff_warm, _) = median_pair(
+        (kl_warm, _, kl_warm_cpu), (ruff_warm, _, ruff_warm_cpu) = median_pair(
             keraslint + ["--cache-dir", str(cache_dir), "."],
             [ruff, "check", "--cache-dir", str(ruff_cache), "--select", "E9", "--exit-zero", "-q", "."],
             corpus, args.runs, prime=True)
         clean_file = ROOT / "keraslint" / "cli.py"
-        (kl_one, _), (python_pass, _) = median_pair(
+        (kl_one, _, kl_one_cpu), (python_pass, _, pass_cpu) = median_pair(
             keraslint + ["--no-cache", str(clean_file)], [sys.executable, "-c", "pass"], ROOT, args.runs)
 
     rows = [
-        ("cold full scan", kl_cold, ruff_cold, "ruff --no-cache --select E9"),
-        ("warm re-run (cache)", kl_warm, ruff_warm, "ruff cached re-run"),
-        ("one clean file", kl_one, python_pass, "python -c pass"),
+        ("cold full scan", kl_cold, ruff_cold, kl_cold_cpu, ruff_cold_cpu, "ruff --no-cache --select E9"),
+        ("warm re-run (cache)", kl_warm, ruff_warm, kl_warm_cpu, ruff_warm_cpu, "ruff cached re-run"),
+        ("one clean file", kl_one, python_pass, kl_one_cpu, pass_cpu, "python -c pass"),
     ]
-    print("| measurement | keraslint s | reference s | ratio | reference |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, ours, theirs, reference in rows:
-        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.1f}x | {reference} |")
+    print("| measurement | keraslint wall s | reference wall s | ratio | keraslint CPU s | reference CPU s | CPU ratio | reference |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, ours, theirs, our_cpu, their_cpu, reference in rows:
+        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.1f}x | {our_cpu:.3f} | {their_cpu:.3f} | "
+              f"{our_cpu / max(their_cpu, 1e-6):.1f}x | {reference} |")
     print(f"\ncold scan: {files / kl_cold:.0f} files/s, {size / 1e6 / kl_cold:.1f} MB/s; peak memory {kl_memory / 1024:.0f} MiB")
 
     print("\n| corpus copies | files | MB | cold s | s per MB |")
@@ -110,7 +115,7 @@ def main() -> None:
                 shutil.copytree(corpus, Path(scratch) / f"copy{copy}", symlinks=True)
             copies_files, copies_size = tree_size(Path(scratch))
             seconds = statistics.median(measure(keraslint + ["--no-cache", "."], Path(scratch))[0] for _ in range(3))
-            _, memory = measure(keraslint + ["--no-cache", "."], Path(scratch))
+            _, memory, _ = measure(keraslint + ["--no-cache", "."], Path(scratch))
             print(f"| {scale}x | {copies_files} | {copies_size / 1e6:.0f} | {seconds:.3f} | {seconds / (copies_size / 1e6):.3f} |"
                   f" (peak {memory / 1024:.0f} MiB)")
 

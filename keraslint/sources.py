@@ -166,10 +166,22 @@ def read_snapshot(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> FileSnapsh
             raise SourceError("KL001", "Not a regular file; not checked")
         if info.st_size > limit:
             raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
-        data = handle.read(limit + 1)
+        data = _read_at_most(handle, info.st_size, limit)
     if len(data) > limit:
         raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
     return FileSnapshot(data, identity(info), via_link)
+
+
+def _read_at_most(handle, size: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes: the size ``stat`` gave in one read (asking for the limit itself
+    would allocate it for every file), then more only if the file is longer than it said."""
+    data = handle.read(min(size, limit) + 1)
+    while len(data) <= limit:
+        more = handle.read(min(1 << 20, limit + 1 - len(data)))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def read_bytes(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
