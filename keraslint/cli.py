@@ -227,6 +227,9 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     else:
         report = renderer(report_format)(diagnostics, _line_reader(stdin_sources), use_color, unsafe_fixes=job.unsafe_fixes)
     summary = "" if quiet or report_format not in HUMAN_FORMATS or statistics else _summary(diagnostics, results, job, mode)
+    if summary:  # a pin outside the catalog, judged against the nearest release: said every time
+        summary += "".join(f"note: {notice}\n" for notice in dict.fromkeys(
+            t.notice for t in (target, tf_keras_target) if t.notice))
     if show_fixes and mode != "check":
         summary = _fixes_applied(results, mode) + summary
     if output_file:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
 from keraslint import catalog as catalog_module
-from keraslint.catalog import Catalog, Target, TargetError
+from keraslint.catalog import Catalog, Target
 from keraslint.sources import read_auxiliary_text
 
 KNOWN_KEYS = {
@@ -37,7 +37,7 @@ KNOWN_KEYS = {
 KERAS_DISTRIBUTIONS = {"keras": "keras", "tf-keras": "tf-keras", "tf_keras": "tf-keras"}
 TENSORFLOW_DISTRIBUTIONS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tf-nightly"}
 LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
-_KERAS_REQUIREMENT = re.compile(r"\s*(keras|tf[-_]keras|tensorflow([-_](cpu|gpu|macos))?|tf-nightly)\s*([^\w.-]|$)", re.IGNORECASE)
+_KERAS_REQUIREMENT = re.compile(r"\s*(keras([-_]core)?|tf[-_]keras|tensorflow([-_](cpu|gpu|macos))?|tf-nightly)\s*([^\w.-]|$)", re.IGNORECASE)
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile", "environment.yml", "setup.py") + LOCK_FILES
 
 
@@ -187,10 +187,11 @@ class Requirements(NamedTuple):
     tf_keras: SpecifierSet | None = None
     tensorflow: SpecifierSet | None = None
     pinned: bool = False
+    keras_core: SpecifierSet | None = None
 
     @property
     def empty(self) -> bool:
-        return self.keras is None and self.tf_keras is None and self.tensorflow is None
+        return self.keras is None and self.tf_keras is None and self.tensorflow is None and self.keras_core is None
 
 
 def project_root(start: Path) -> Path | None:
@@ -248,17 +249,29 @@ def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -
         if releases:
             return Target(tuple(releases), f"keras{requirements.keras} {reason}")
     if requirements.tensorflow is not None:
-        releases = tensorflow_releases(requirements.tensorflow, the_catalog, requirements.tf_keras is not None)
+        releases = tensorflow_releases(requirements.tensorflow, the_catalog)
         if releases:
             return Target(tuple(releases), f"tensorflow{requirements.tensorflow} {reason} (the Keras it bundles)")
-    if requirements.tf_keras is not None:
-        releases = _select(the_catalog.of("tf-keras"), requirements.tf_keras)
-        if releases:
-            return Target(tuple(releases), f"tf-keras{requirements.tf_keras} {reason}")
-    raise TargetError(f"no catalog release satisfies the Keras requirements {reason}")
+    if requirements.keras_core is not None:  # keras-core 0.1.x became Keras 3.0
+        first = next(r for r in the_catalog.of("keras") if r.version.major == 3)
+        notice = (f"keras-core{requirements.keras_core} is not in the catalog; judged against the release it "
+                  f"became, {first.label}")
+        return Target((first,), f"{reason}; {notice}", notice)
+    if requirements.tf_keras is not None and requirements.keras is None:
+        # ``import keras`` is the standalone Keras (3 beside TF 2.16+), whatever tf-keras is pinned to;
+        # files importing tf_keras get the tf-keras target of their own.
+        newest = the_catalog.newest("keras")
+        return Target((newest,), f"keras not pinned {reason} (tf-keras{requirements.tf_keras} is, for files "
+                                 f"importing tf_keras): newest Keras in the catalog, {newest.version}")
+    # Nothing in the catalog satisfies the pins: the nearest release, never a refusal.
+    for distribution, specifier in (("keras", requirements.keras), ("tensorflow", requirements.tensorflow),
+                                    ("tf-keras", requirements.tf_keras)):
+        if specifier is not None and str(specifier):
+            return the_catalog.nearest_target(str(specifier), f"{distribution}{specifier} {reason}", distribution)
+    return the_catalog.default_target()
 
 
-def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog, uses_tf_keras: bool) -> list:
+def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog) -> list:
     """The Keras each TensorFlow minor allowed by ``specifier`` runs with.
 
     TF 2.0-2.5 bundle tf.keras; TF 2.6-2.15 depend on keras of the same minor; TF 2.16+ use
@@ -277,9 +290,7 @@ def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog, uses_tf_k
             chosen += [r for r in the_catalog.of("tensorflow") if r.version.minor == minor]
         elif minor <= keras2_until:
             chosen += [r for r in the_catalog.of("keras") if r.version.major == 2 and r.version.minor == minor][-1:]
-        elif uses_tf_keras:
-            chosen += [r for r in the_catalog.of("tf-keras") if r.version.minor == minor][-1:]
-        else:
+        else:  # TF 2.16+: ``tf.keras`` and ``import keras`` are Keras 3 (tf_keras files have their own target)
             chosen.append(the_catalog.newest("keras"))
     unique = []
     for release in chosen:
@@ -342,9 +353,10 @@ def _collect(source: str, lines, pinned: bool = False) -> Requirements:
         name = requirement.name.lower().replace("_", "-")
         if name in TENSORFLOW_DISTRIBUTIONS:
             name = "tensorflow"
-        if name in ("keras", "tf-keras", "tensorflow"):
+        if name in ("keras", "tf-keras", "tensorflow", "keras-core"):
             specs[name] = specs.get(name, SpecifierSet()) & requirement.specifier
-    return Requirements(source, specs.get("keras"), specs.get("tf-keras"), specs.get("tensorflow"), pinned)
+    return Requirements(source, specs.get("keras"), specs.get("tf-keras"), specs.get("tensorflow"), pinned,
+                        specs.get("keras-core"))
 
 
 def _from_lock(path: Path) -> Requirements:

@@ -70,8 +70,10 @@ def test_version_specifiers():
     assert [str(r.version) for r in CATALOG.target("3.6.0", "t").releases] == ["3.6.0"]
     ranged = CATALOG.target(">=2.12,<3", "t").releases
     assert [str(r.version) for r in ranged] == ["2.12.0", "2.13.1", "2.14.0", "2.15.0"]
-    with pytest.raises(TargetError):
-        CATALOG.target("2.5", "t")  # there is no standalone Keras 2.5 release
+    nearest = CATALOG.target("2.5", "t")  # there is no standalone Keras 2.5 release: the one before it
+    assert [str(r.version) for r in nearest.releases] == ["2.4.3"] and "nearest release, Keras 2.4.3" in nearest.notice
+    assert [str(r.version) for r in CATALOG.target("3.0.0rc1", "t").releases] == ["3.0.0"]  # a pre-release: its final
+    assert [str(r.version) for r in CATALOG.target("<2.0", "t").releases] == ["2.0.0"]  # older than the catalog: the oldest
     with pytest.raises(TargetError):
         CATALOG.target("banana", "t")
 

@@ -110,9 +110,31 @@ def test_tensorflow_pins_map_to_the_keras_they_bundle(tmp_path, monkeypatch, req
     assert labels(infer(tmp_path, monkeypatch)) == expected
 
 
-def test_tensorflow_216_with_tf_keras_means_tf_keras(tmp_path, monkeypatch):
+def test_tensorflow_216_with_tf_keras_keeps_keras_3_for_import_keras(tmp_path, monkeypatch):
+    """Beside TF 2.16+, ``import keras`` (and ``tf.keras``) is Keras 3 even when tf-keras is pinned;
+    only the files importing tf_keras are judged as tf-keras (an earlier release judged every file
+    as tf-keras: dozens of wrong KL201 on Keras 3 code)."""
     write(tmp_path, "requirements.txt", "tensorflow==2.17.0\ntf-keras==2.17.0\n")
-    assert labels(infer(tmp_path, monkeypatch)) == ["tf-keras 2.17.0"]
+    monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
+    target, tf_keras = choose_target(Settings(), tmp_path)
+    assert labels(target)[0].startswith("Keras 3.") and labels(tf_keras) == ["tf-keras 2.17.0"]
+    write(tmp_path, "requirements.txt", "tf_keras==2.15.0\ntensorflow\n")
+    target, tf_keras = choose_target(Settings(), tmp_path)
+    assert labels(target)[0].startswith("Keras 3.") and labels(tf_keras) == ["tf-keras 2.15.0"]
+
+
+@pytest.mark.parametrize("pin, nearest", [
+    ("tensorflow==1.15.5", "tf.keras in TensorFlow 2.0"), ("tensorflow-gpu==1.13.1", "tf.keras in TensorFlow 2.0"),
+    ("tensorflow==1.4.0", "tf.keras in TensorFlow 2.0"), ("keras==1.2.2", "Keras 2.0.0"), ("keras==2.0.0a0", "Keras 2.0.0"),
+    ("keras==3.0.0rc1", "Keras 3.0.0"), ("tensorflow==2.0.0b1", "tf.keras in TensorFlow 2.0"),
+    ("keras-core==0.1.7", "Keras 3.0.0"), ("keras==2.16.1+cu121", "Keras 2.15.0"), ("keras==99.0", "Keras 3.15.1"),
+])
+def test_no_pin_is_refused(tmp_path, monkeypatch, pin, nearest):
+    write(tmp_path, "requirements.txt", pin + "\n")
+    monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
+    target, _ = choose_target(Settings(), tmp_path)
+    assert labels(target) == [nearest]
+    assert f"judged against the nearest release, {nearest}" in target.notice or target.notice.endswith(f"it became, {nearest}")
 
 
 def test_tf_keras_files_get_the_projects_tf_keras(tmp_path, monkeypatch):

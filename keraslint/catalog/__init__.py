@@ -57,6 +57,7 @@ class Target:
 
     releases: tuple[Release, ...]
     reason: str
+    notice: str | None = None  # set when a pin outside the catalog was mapped to the nearest release
 
     @functools.cached_property
     def strings(self) -> frozenset[str]:
@@ -117,11 +118,46 @@ class Catalog:
         return Target((self.newest(),), "no Keras version configured or found; newest release in the catalog")
 
     def target(self, spec: str, reason: str, distribution: str = "keras") -> Target:
-        """Resolve ``2.15`` (newest 2.15.x), ``3.6.0`` (exact) or a PEP 440 range to releases."""
+        """Resolve ``2.15`` (newest 2.15.x), ``3.6.0`` (exact) or a PEP 440 range to releases.
+
+        A version or range no catalog release satisfies (Keras 1.x, a future release, a local
+        build ``2.16.1+cu121``, a pre-release) is never refused: it is judged against the nearest
+        release (``nearest``), and the target says so in its ``notice``.
+        """
         releases = self.matching(spec, distribution)
-        if not releases:
-            raise TargetError(f"no {DISTRIBUTION_LABELS[distribution]} release in the catalog matches {spec!r}")
-        return Target(tuple(releases), reason)
+        if releases:
+            return Target(tuple(releases), reason)
+        return self.nearest_target(spec, reason, distribution)
+
+    def nearest_target(self, spec: str, reason: str, distribution: str) -> Target:
+        chosen = self.nearest(spec, distribution)
+        known = self.of(distribution)
+        notice = (f"{DISTRIBUTION_LABELS[distribution]} {spec.strip()} is not in the catalog (it covers "
+                  f"{known[0].shown_version}-{known[-1].shown_version}); judged against the nearest release, {chosen.label}")
+        return Target((chosen,), f"{reason}; {notice}", notice)
+
+    def nearest(self, spec: str, distribution: str) -> Release:
+        """The release nearest to a version (or to the version a range names): a pre-release or a
+        local build maps to the final release it belongs to when the catalog has it, else to the
+        newest release before it, else (older than the catalog) to the oldest release."""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        candidates = self.of(distribution)
+        spec = spec.strip()
+        try:
+            if spec[:1].isdigit():
+                pivot = Version(spec)
+            else:
+                bounds = sorted(SpecifierSet(spec), key=lambda s: s.operator not in ("==", "===", "~=", ">=", ">"))
+                pivot = Version(bounds[0].version.rstrip(".*")) if bounds else candidates[-1].version
+        except (InvalidVersion, InvalidSpecifier, IndexError) as error:
+            raise TargetError(f"invalid Keras version {spec!r}") from error
+        final = Version(pivot.base_version)
+        exact = [r for r in candidates if r.version == final]
+        if exact:
+            return exact[0]
+        before = [r for r in candidates if r.version <= final]
+        return before[-1] if before else candidates[0]
 
     def matching(self, spec: str, distribution: str) -> list[Release]:
         spec = spec.strip()
