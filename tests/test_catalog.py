@@ -6,6 +6,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
+from conftest import codes
 from keraslint.catalog import DATA_DIR, TargetError, load
 
 CATALOG = load()
@@ -136,3 +137,20 @@ def test_identifier_families_per_era(family, name, spec, accepted):
     names = target.family_names(family)
     found = name.lower() in {n.lower() for n in names} if target.family_ignores_case(family) else name in names
     assert found is accepted
+
+
+def test_regularizer_snake_case_follows_each_era():
+    """Keras 3's to_snake_case leaves "L1L2" as "l1l2" and its get() knows no "l1_l2"; Keras 2 has
+    the function l1_l2 and no "l1l2" (an earlier catalog gave Keras 3 both spellings)."""
+    for release in CATALOG.releases:
+        names = release.families["regularizers"]["names"]
+        if release.distribution == "keras" and release.version.major == 3:
+            assert "l1l2" in names and "l1_l2" not in names, release.label
+        elif release.families["regularizers"]["names"]:
+            assert "l1_l2" in names and "l1l2" not in names, release.label
+
+
+@pytest.mark.parametrize("version, accepted", [("2.3", False), ("2.4", False), ("2.6", True), ("2.15", True), ("3.0", True), ("3.15", True)])
+def test_compile_metric_strings_ignore_case_from_keras_2_6(version, accepted):
+    source = 'import keras\nm = keras.Sequential()\nm.compile(loss="mse", metrics=["ACCURACY", "Acc", "CE"])\n'
+    assert (codes(source, version) == []) == accepted

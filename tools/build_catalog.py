@@ -343,12 +343,16 @@ HELPER_MODULES = ("utils", "util", "framework", "backend", "export", "saving", "
                   "doc_controls", "dispatch", "__future__")
 
 
-def snake_cases(name: str) -> set[str]:
-    """Both ``to_snake_case`` variants (Keras 2 generic_utils and Keras 3 naming)."""
-    keras2 = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)).lower()
-    cleaned = re.sub(r"\W+", "", name)
-    keras3 = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cleaned)).lower()
-    return {n if not n.startswith("_") else "private" + n for n in (keras2, keras3)}
+def snake_case(name: str, keras3: bool) -> str:
+    """``to_snake_case`` as the release defines it: Keras 2's ``generic_utils`` splits before a
+    capital followed by lowercase letters or digits (``L1L2`` -> ``l1_l2``), Keras 3's ``naming``
+    only before one followed by lowercase letters (``L1L2`` -> ``l1l2``)."""
+    if keras3:
+        cleaned = re.sub(r"\W+", "", name)
+        snake = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cleaned)).lower()
+    else:
+        snake = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)).lower()
+    return "private" + snake if snake.startswith("_") else snake
 
 
 def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
@@ -385,7 +389,8 @@ def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
         if "cls.__name__:" in text or "__name__: cls" in text or "fn.__name__" in text:
             names |= set(listed)
         if "to_snake_case(cls.__name__)" in text:
-            names |= {s for n in listed for s in snake_cases(n)}
+            keras3 = "naming import to_snake_case" in text
+            names |= {snake_case(n, keras3) for n in listed}
         if "__name__.lower()" in text:
             names |= {n.lower() for n in listed}
     if "globals()" in text:
@@ -393,7 +398,7 @@ def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
     if "populate_dict_with_module_objects" in text:
         for module in _populated_modules(tree, path, sources):
             classes = {n.name for n in ast.parse(sources[module]).body if isinstance(n, ast.ClassDef)}
-            names |= classes | {s for c in classes for s in snake_cases(c)}
+            names |= classes | {snake_case(c, keras3=False) for c in classes}
     case_insensitive = ".lower()" in text and family == "optimizers"
     names = {n for n in names if n and not n.startswith("_") and n not in NOT_IDENTIFIERS}
     return {"names": sorted(names), "case_insensitive": case_insensitive, "source": path}

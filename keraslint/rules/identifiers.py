@@ -2,6 +2,8 @@
 metrics and optimizers (layer keywords, ``compile(...)`` and ``keras.<family>.get``)."""
 from __future__ import annotations
 
+from packaging.version import Version
+
 from keraslint.rules import Context, Finding, Rule, register
 from keraslint.rules.activations import unknown_with_suggestions
 
@@ -118,7 +120,18 @@ def identifier_accepted(family: str, value: str, context: Context) -> bool:
     """Every targeted release (or the project's registrations) accepts ``value`` in ``family``."""
     names = _names(family, context)
     return value in names or (
-        context.target.family_ignores_case(family) and value.lower() in {n.lower() for n in names})
+        context.target.family_ignores_case(family) and value.lower() in {n.lower() for n in names}
+    ) or (family == "metrics" and _special_metric_in_any_case(value, context))
+
+
+def _special_metric_in_any_case(value: str, context: Context) -> bool:
+    """``compile(metrics=["ACCURACY"])``: the special strings are lower-cased first from Keras 2.6
+    on, in tf-keras and in Keras 3 (a cited fact in overrides.json), not in Keras 2.0-2.5."""
+    special = context.catalog.overrides["compile_metric_strings"]
+    if value.lower() not in special["names"]:
+        return False
+    since = special["case_insensitive_from"]
+    return all(r.distribution in since and r.version >= Version(since[r.distribution]) for r in context.target.releases)
 
 
 def check_identifier(node: object, family: str, value: str, context: Context) -> Finding | None:
@@ -133,9 +146,14 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
         matches = sorted({n for n in names if _normalise(n) == _normalise(value) and n != value})
         lower = [m for m in matches if m.islower()] or matches
         if len(lower) == 1:
+            # Only a change of case is sure to name the same object: "l1_l2" (a function with
+            # l1=l2=0.01 in Keras 2) and "l1l2" (the class, l1=l2=0 by default in Keras 3) differ.
+            same_object = lower[0].lower() == value.lower()
             return Finding(
-                IDENTIFIER_CASE, node, f'Keras {word} "{value}" is spelled "{lower[0]}"',
+                IDENTIFIER_CASE, node, f'Keras {word} "{value}" is spelled "{lower[0]}"'
+                + ("" if same_object else " (check that it is the same object: its defaults may differ)"),
                 new_value=lower[0], fix_message=f'Replace with "{lower[0]}"',
+                applicability="safe" if same_object else "unsafe",
             )
     accepting = context.catalog.accepting_identifier(family, value)
     if accepting:
