@@ -16,7 +16,7 @@ from pathlib import Path
 
 from keraslint import __version__
 from keraslint.catalog import load as load_catalog
-from keraslint.diagnostics import Diagnostic, Edit, Fix, FileResult, Position
+from keraslint.diagnostics import Diagnostic, Edit, FileResult, Fix, Position
 from keraslint.rules import REGISTRY
 from keraslint.sources import read_auxiliary_text
 

@@ -171,14 +171,14 @@ def _is_automagic(text: str) -> bool:
     return match.group(1).split(".")[0] in _magic_names()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _manager():
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _magic_names() -> frozenset[str]:
     """Line magics and shell aliases a default IPython kernel defines."""
     import inspect

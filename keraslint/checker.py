@@ -12,18 +12,24 @@ from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.prefilter import layer_names
-from keraslint.sources import parse
 from keraslint.registrations import registered_names
 from keraslint.resolve import (
-    ACTIVATION_KEYWORDS, LOCAL_PREFIX, CallRole, ModuleIndex, Resolver, dotted_name, is_activations_attribute,
+    ACTIVATION_KEYWORDS,
+    LOCAL_PREFIX,
+    CallRole,
+    ModuleIndex,
+    Resolver,
+    dotted_name,
+    is_activations_attribute,
     keras_path,
 )
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
 from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
+from keraslint.sources import parse
 
 LITERAL_TYPES = (str, bool, int, float)
 

@@ -14,12 +14,20 @@ from pathlib import Path
 import click
 
 from keraslint import __version__
-from keraslint.catalog import TargetError, load as load_catalog
-from keraslint.discover import DEFAULT_EXCLUDE, discover
+from keraslint.catalog import TargetError
+from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import printable
+from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
 from keraslint.settings import (
-    OUTPUT_FORMATS, SettingsError, choose_target, find_config, load_settings, merge, project_root, require_table,
+    OUTPUT_FORMATS,
+    SettingsError,
+    choose_target,
+    find_config,
+    load_settings,
+    merge,
+    project_root,
+    require_table,
 )
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -119,10 +127,10 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
           isolated, add_noqa, color, unsafe_fixes, diff, output_format, output_file, statistics, exit_zero, quiet,
           verbose, stdin_filename, config_path, no_cache, cache_dir, no_respect_gitignore, model_json, jobs) -> None:
     """Check Python files, notebooks and saved models under PATHS (default: the current directory)."""
-    from keraslint.cache import ResultCache, usable_directory
-    from keraslint.reporters import HUMAN_FORMATS, renderer
     from dataclasses import replace
 
+    from keraslint.cache import ResultCache, usable_directory
+    from keraslint.reporters import HUMAN_FORMATS, renderer
     from keraslint.runner import Job, check_bytes, check_project
 
     reading_stdin = paths == ("-",)  # the text as given: "./-" is a file named "-"

@@ -22,7 +22,13 @@ from keraslint.discover import Candidate
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
 from keraslint.sources import (
-    SourceError, decode_python, notebook_program, parse, read_auxiliary_text, read_bytes, read_notebook,
+    SourceError,
+    decode_python,
+    notebook_program,
+    parse,
+    read_auxiliary_text,
+    read_bytes,
+    read_notebook,
 )
 
 FACTS_FORMAT = 2

@@ -14,13 +14,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keraslint.cache import ResultCache, stamp
-from keraslint.catalog import Target, load as load_catalog
+from keraslint.catalog import Target
+from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
 from keraslint.rules import Context
 from keraslint.sources import (
-    LINE_BREAK, SourceError, decode_python, dump_notebook, notebook_program, read_notebook, read_snapshot,
-    set_cell_text, split_lines,
+    LINE_BREAK,
+    SourceError,
+    decode_python,
+    dump_notebook,
+    notebook_program,
+    read_notebook,
+    read_snapshot,
+    set_cell_text,
+    split_lines,
 )
 
 if TYPE_CHECKING:

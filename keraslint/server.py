@@ -20,12 +20,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from keraslint import __version__
+from keraslint.catalog import TargetError
 from keraslint.diagnostics import Diagnostic
 from keraslint.fixer import fixable
 from keraslint.rules import REGISTRY, all_rules, select_layers
 from keraslint.runner import Job, check_bytes
 from keraslint.settings import SettingsError, choose_target, find_config, load_settings
-from keraslint.catalog import TargetError
 
 DEBOUNCE_SECONDS = 0.25  # after the last keystroke
 SOURCE = "keraslint"

@@ -116,7 +116,7 @@ def apply_edits(text: str, edits: list[dict]) -> str:
 
     def offset(position: dict) -> int:
         line = lines[position["line"]] if position["line"] < len(lines) else ""
-        before = sum(len(l) for l in lines[: position["line"]])
+        before = sum(len(earlier) for earlier in lines[: position["line"]])
         units, index = 0, 0
         while index < len(line) and units < position["character"]:
             units += 2 if ord(line[index]) > 0xFFFF else 1

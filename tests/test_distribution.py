@@ -15,6 +15,7 @@ from conftest import ROOT
 BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
 
 
+@pytest.mark.slow
 def test_sdist_and_wheel_build_carry_the_license_and_pass_twine_check(tmp_path):
     pytest.importorskip("build")
     pytest.importorskip("twine")

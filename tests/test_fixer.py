@@ -5,14 +5,15 @@ import json
 import os
 import stat
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import make_job
 from keraslint.catalog import load
-from keraslint.fixer import apply_edits, replace_verified
 from keraslint.diagnostics import Edit, Position
-from keraslint.sources import parse, read_snapshot
+from keraslint.fixer import apply_edits, replace_verified
 from keraslint.runner import check_bytes, check_file
+from keraslint.sources import parse, read_snapshot
 
 BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")  # comment\n'
 GOOD = 'import keras\nkeras.layers.Dense(4, activation="relu")  # comment\n'

@@ -5,7 +5,8 @@ import random
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT
 
@@ -22,12 +23,14 @@ def test_saved_crashers_stay_fixed(path):
     assert one_input(path.read_bytes(), path.name, JOBS) is None
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from(["x.py", "x.ipynb"]))
 def test_arbitrary_bytes(data, name):
     assert one_input(data, name, JOBS) is None
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 2**32), st.sampled_from(["x.py", "x.ipynb"]))
 def test_mutated_fixtures(seed, name):

@@ -13,10 +13,11 @@ import pytest
 
 from conftest import make_job
 from keraslint import checker
-from keraslint.runner import check_bytes, check_file
 from keraslint.resolve import Resolver
+from keraslint.runner import check_bytes, check_file
 
 BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
+pytestmark = pytest.mark.slow  # most cases run the real command in a child process
 
 
 def keraslint(*args, cwd, stdin=subprocess.DEVNULL, timeout=120, **kwargs):

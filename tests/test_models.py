@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import zipfile
 
 import h5py
 import pytest
-from test_cli import make_runner
 
 from conftest import make_job
 from keraslint.cli import main
 from keraslint.models import MAX_CONFIG_BYTES
 from keraslint.runner import check_bytes, check_file
+from test_cli import make_runner
 
 
 def dense(name, activation, **extra):
@@ -212,3 +212,19 @@ def test_a_fifo_named_like_a_model_does_not_hang(tmp_path):
     os.mkfifo(tmp_path / "model.keras")
     (diagnostic,) = check_file(tmp_path / "model.keras", make_job()).diagnostics
     assert diagnostic.code == "KL001"
+
+
+@pytest.mark.parametrize("activation, named", [
+    ("custom_activation", "custom_activation"), ("Addons>mish", "Addons>mish"),
+    ({"module": "builtins", "class_name": "function", "config": "scaled_tanh", "registered_name": "function"}, "scaled_tanh"),
+])
+def test_custom_functions_in_saved_configs_say_what_custom_objects_must_hold(activation, named):
+    config = {"class_name": "Dense", "config": {"activation": activation}}
+    (diagnostic,) = check_bytes(json.dumps(config).encode(), "model.json", make_job()).diagnostics
+    assert diagnostic.code == "KL501" and f"custom_objects={{{named!r}: fn}}" in diagnostic.message
+
+
+def test_a_near_miss_of_a_builtin_in_a_config_stays_a_typo():
+    config = {"class_name": "Dense", "config": {"activation": "sigmod"}}
+    (diagnostic,) = check_bytes(json.dumps(config).encode(), "model.json", make_job()).diagnostics
+    assert diagnostic.code == "KL101" and 'did you mean "sigmoid"' in diagnostic.message

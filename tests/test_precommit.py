@@ -42,6 +42,7 @@ def try_repo(repo, environment, hook, *files):
     return subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow
 def test_check_hook_fails_on_bad_and_passes_on_good(repo, environment):
     bad = try_repo(repo, environment, "keraslint", "bad.py")
     assert bad.returncode == 1, bad.stdout + bad.stderr
@@ -50,6 +51,7 @@ def test_check_hook_fails_on_bad_and_passes_on_good(repo, environment):
     assert good.returncode == 0, good.stdout + good.stderr
 
 
+@pytest.mark.slow
 def test_fix_hook_repairs_the_file(repo, environment):
     result = try_repo(repo, environment, "keraslint-fix", "bad.py")
     assert result.returncode == 1  # pre-commit fails a hook that modified files

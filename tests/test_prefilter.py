@@ -12,13 +12,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import make_job
 from keraslint.prefilter import Doubt, call_arguments, read_value
 from keraslint.runner import check_bytes
 from keraslint.sources import parse
-
 
 EXAMPLES = int(os.environ.get("KERASLINT_EXAMPLES", "300"))  # generated programs per property test
 
@@ -227,6 +227,7 @@ def programs(draw):
     return header + "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.sampled_from(["2.3", "2.15", "3.15"]))
 def test_prefilter_agrees_on_generated_programs(source, spec):
@@ -268,6 +269,7 @@ def token_gaps(source: str) -> list[tuple[int, bool]]:
     return gaps
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES), st.sampled_from(["2.3", "3.15"]), st.data())
 def test_prefilter_agrees_on_statements_broken_anywhere(source, spec, data):
@@ -300,6 +302,7 @@ def plain_strings(source: str) -> list[tuple[int, int, str]]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
        st.sampled_from(["2.3", "3.15"]), st.sampled_from(SPELLINGS), st.sampled_from(["'", '"']), st.data())
@@ -334,6 +337,7 @@ REWRAPPINGS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.sampled_from(BROKEN_EXAMPLES + [t.format(v="'reul'", n="act", w="reul") for t in TEMPLATES]),
        st.sampled_from(["2.3", "3.15"]), st.sampled_from(REWRAPPINGS))
@@ -418,6 +422,7 @@ def as_notebook(cells: list[str]) -> bytes:
     return json.dumps(document, indent=1).encode()
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.sampled_from(["2.15", "3.15"]), st.data())
 def test_prefilter_agrees_on_notebook_cells_with_magics(source, spec, data):

@@ -1,6 +1,8 @@
 """Every rule's own VALID / INVALID examples, and focused unit tests of the rule logic."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import codes, lint
@@ -16,25 +18,20 @@ def _cases(kind):
             yield pytest.param(rule, source, id=f"{rule.code}-{kind}-{index}")
 
 
+def _example_codes(rule, source) -> list[str]:
+    """Codes for an example, as the rule's options say: its target and the kind of file it is."""
+    spec = rule.options.get("keras-version", "3.15")
+    return [d.code for d in lint(source, spec, name=rule.options.get("file", "example.py"))]
+
+
 @pytest.mark.parametrize("rule,source", list(_cases("invalid")))
 def test_invalid_examples_are_reported(rule, source):
-    spec = rule.options.get("keras-version", "3.15")
-    assert rule.code in codes(source, spec)
+    assert rule.code in _example_codes(rule, source)
 
 
 @pytest.mark.parametrize("rule,source", list(_cases("valid")))
 def test_valid_examples_are_silent(rule, source):
-    spec = rule.options.get("keras-version", "3.15")
-    assert rule.code not in codes(source, spec)
-
-
-def test_every_rule_is_documented():
-    for rule in RULES:
-        assert rule.code.startswith("KL") and rule.name and rule.summary
-        assert "## What it does" in rule.explanation
-        assert rule.fixable in ("always", "sometimes", "never")
-        if not rule.code.startswith(("KL0", "KL5")):  # file errors; model rules are tested in test_models.py
-            assert rule.invalid, f"{rule.code} needs INVALID examples"
+    assert rule.code not in _example_codes(rule, source)
 
 
 def test_nearest_prefers_single_edit():
@@ -176,3 +173,32 @@ def test_each_rule_ships_its_documentation():
         if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
             path.write_text(rule.doc(), encoding="utf-8")
         assert path.read_text(encoding="utf-8") == rule.doc(), f"{path} drifted"
+
+
+def test_every_rule_module_is_discovered_and_every_rule_is_complete():
+    """A module in keraslint/rules/ is found without being listed anywhere; each rule has every
+    part, and a missing one is named."""
+    import pkgutil
+
+    import keraslint.rules as package
+
+    modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    registered_from = {rule_module(rule) for rule in all_rules()}
+    assert modules <= registered_from | {"docs"}, f"rule modules with no rule: {modules - registered_from}"
+    for rule in all_rules():
+        missing = [part for part, present in (
+            ("code", re.fullmatch(r"KL\d{3}", rule.code)), ("name", re.fullmatch(r"[a-z0-9-]+", rule.name)),
+            ("summary", rule.summary), ("explanation", "## What it does" in rule.explanation),
+            ("fixable", rule.fixable in ("always", "sometimes", "never")), ("level", rule.level in ("error", "warning")),
+            ("invalid examples", rule.invalid or rule.code.startswith("KL0")),  # KL0: a file that cannot be checked
+        ) if not present]
+        assert not missing, f"{rule.code} lacks: {', '.join(missing)}"
+
+
+def rule_module(rule) -> str:
+    import sys
+
+    for name, module in sys.modules.items():
+        if name.startswith("keraslint.rules.") and any(v is rule for v in vars(module).values()):
+            return name.rsplit(".", 1)[1]
+    return "?"

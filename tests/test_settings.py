@@ -7,7 +7,12 @@ import pytest
 
 from keraslint.catalog import load
 from keraslint.settings import (
-    Settings, SettingsError, choose_target, find_config, load_settings, read_project_requirements,
+    Settings,
+    SettingsError,
+    choose_target,
+    find_config,
+    load_settings,
+    read_project_requirements,
     target_from_requirements,
 )
 

@@ -1,8 +1,8 @@
 """JUnit XML: one test suite per file, one failing test case per diagnostic."""
 from __future__ import annotations
 
-from itertools import groupby
 from html import escape
+from itertools import groupby
 
 from keraslint.diagnostics import Diagnostic, printable
 

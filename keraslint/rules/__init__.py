@@ -56,10 +56,24 @@ def register(rule: Rule) -> Rule:
 
 
 def all_rules() -> list[Rule]:
-    """Every rule, in code order (importing the family modules registers them)."""
-    from keraslint.rules import activations, api, custom, files, identifiers, models  # noqa: F401
-
+    """Every rule, in code order: each module of this package is imported (which registers its
+    rules), so a rule module dropped into ``rules/`` cannot be left out."""
+    _import_rule_modules()
     return [REGISTRY[code] for code in sorted(REGISTRY)]
+
+
+_IMPORTED: list[bool] = []
+
+
+def _import_rule_modules() -> None:
+    if _IMPORTED:
+        return
+    import importlib
+    import pkgutil
+
+    for module in sorted(info.name for info in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
+    _IMPORTED.append(True)
 
 
 def expand_selectors(selectors) -> set[str]:

@@ -41,6 +41,11 @@ path where each occurs, and says whether the scanned project registers it.
 Pass `custom_objects={"custom_activation": custom_activation}` to `load_model`, or decorate the
 function with `@keras.saving.register_keras_serializable()` in a module the loader imports.
 ''',
+    options={"file": "model.json"},
+    valid=('{"class_name": "Dense", "config": {"activation": "relu"}}',),
+    invalid=('{"class_name": "Dense", "config": {"activation": "custom_activation"}}',
+             '{"class_name": "Dense", "config": {"activation": {"module": "builtins", "class_name": "function", '
+             '"config": "scaled_tanh", "registered_name": "MyPackage>scaled_tanh"}}}'),
 ))
 
 NEWER_SAVE = register(Rule(
@@ -60,4 +65,7 @@ Keras 2 cannot read the Keras 3 format, and identifiers added later are unknown 
 ## Fix
 Load with the Keras that saved the model, or re-export the model in a format the target reads.
 ''',
+    options={"file": "model.json", "keras-version": "2.15"},
+    valid=('{"class_name": "Dense", "config": {"activation": "relu"}, "keras_version": "2.15.0"}',),
+    invalid=('{"class_name": "Dense", "config": {"activation": "relu"}, "keras_version": "3.1.0"}',),
 ))
