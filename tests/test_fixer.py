@@ -104,10 +104,10 @@ def test_overlapping_edits_apply_once():
 
 
 def test_unsafe_fixes_only_when_asked():
-    source = 'import keras\nkeras.layers.Dense(4, activation="silu")\n'
-    assert check_bytes(source.encode(), "a.py", make_job("2.3", mode="fix")).fixed_data is None
-    fixed = check_bytes(source.encode(), "a.py", make_job("2.3", mode="fix", unsafe=True)).fixed_data
-    assert fixed == source.replace("silu", "selu").encode()
+    source = 'import keras\nm = keras.Sequential()\nm.compile(loss="rmse")\n'  # "mse" is near, but another objective
+    assert check_bytes(source.encode(), "a.py", make_job(mode="fix")).fixed_data is None
+    fixed = check_bytes(source.encode(), "a.py", make_job(mode="fix", unsafe=True)).fixed_data
+    assert fixed == source.replace("rmse", "mse").encode()
 
 
 def test_notebook_fix_changes_only_the_literals():

@@ -35,14 +35,33 @@ def test_valid_examples_are_silent(rule, source):
 
 
 def test_nearest_prefers_single_edit():
-    assert nearest("reul", ["relu", "elu", "tanh"]) == [("relu", 1)]
+    assert [(s.name, s.distance) for s in nearest("reul", ["relu", "elu", "tanh"])] == [("relu", 1)]
     assert unambiguous(nearest("reul", ["relu", "elu", "tanh"])) == "relu"
 
 
-def test_nearest_reports_ties_without_choosing():
-    hits = nearest("gelu", ["elu", "relu", "selu", "tanh"])
-    assert [name for name, _ in hits] == ["elu", "relu", "selu"]
-    assert unambiguous(hits) is None
+@pytest.mark.parametrize("typed", ["rlu", "erlu", "felu"])
+def test_suggestions_rank_as_people_mistype(typed):
+    """A dropped letter, a transposition, a neighbouring key, on the most used name: "relu" first
+    (an earlier release put "elu" first and offered no fix on a tie)."""
+    candidates = ["celu", "elu", "gelu", "glu", "relu", "selu", "silu", "tanh"]
+    assert nearest(typed, candidates)[0].name == "relu"
+    (diagnostic,) = lint(f'import keras\nkeras.layers.Dense(1, activation="{typed}")\n')
+    assert diagnostic.message.startswith(f'Unknown Keras activation "{typed}"; did you mean "relu"')
+    assert diagnostic.fix is not None and diagnostic.fix.edits[0].content == '"relu"'
+
+
+def test_camel_case_names_get_suggestions_and_initials_are_spelled_out():
+    (typo, initials) = lint('import keras\nm = keras.Sequential()\n'
+                            'm.compile(loss="rmse", metrics=["RootMeanSquareedError"])\n')
+    assert initials.message.endswith('did you mean "RootMeanSquaredError"?') and initials.fix.applicability == "safe"
+    assert typo.message == 'Unknown Keras loss "rmse"; did you mean "mse"? ("RootMeanSquaredError" is a metric)'
+    assert typo.fix.applicability == "unsafe"  # "mse" is another training objective
+
+
+def test_an_activation_the_target_lacks_is_not_replaced_by_another():
+    (diagnostic,) = lint('import keras\nkeras.layers.Dense(1, activation="relu6")\n', "2.3")
+    assert diagnostic.code == "KL103" and diagnostic.fix is None and '"relu"' not in diagnostic.message
+    assert 'custom_objects={"relu6": relu6}' in diagnostic.message and "Keras 2.6.0" in diagnostic.message
 
 
 def test_nothing_close_means_no_suggestion():

@@ -223,6 +223,12 @@ class Catalog:
 
 
 @functools.lru_cache(maxsize=1)
+def usage_counts() -> dict[str, int]:
+    """How often published Keras code uses each identifier string (``tools/usage_weights.py``)."""
+    return json.loads((DATA_DIR / "usage.json").read_bytes())["counts"]
+
+
+@functools.lru_cache(maxsize=1)
 def load() -> Catalog:
     document = json.loads((DATA_DIR / "releases.json").read_bytes())
     overrides_raw = (DATA_DIR / "overrides.json").read_bytes()

@@ -1,6 +1,9 @@
 """Activation identifiers passed as strings: unknown, wrongly cased, unavailable, invalid."""
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 from keraslint.rules import Context, Finding, Rule, register
 
 UNKNOWN = register(Rule(
@@ -85,7 +88,7 @@ UNAVAILABLE = register(Rule(
     code="KL103",
     name="activation-not-in-target",
     summary="Activation string the targeted Keras release(s) do not have",
-    fixable="sometimes",
+    fixable="never",
     explanation='''
 ## What it does
 Finds activation identifiers that some Keras releases accept but the targeted release(s) do
@@ -102,10 +105,12 @@ a model saved on a newer Keras is loaded by an older one.
 layers.Dense(64, activation="gelu")
 ```
 
-Use instead: an identifier the target has, or raise the minimum Keras version.
+Use instead: raise the minimum Keras version, or define the function and register it
+(`custom_objects={"gelu": gelu}`).
 
 ## Fix safety
-Unsafe: the suggested replacement is a different function and changes the model.
+No fix is offered: every other activation is a different function and would change the model
+(`relu6` is not `relu`).
 ''',
     options={"keras-version": "2.3"},
     valid=('import keras\nkeras.layers.Dense(8, activation="relu")\n',),
@@ -194,22 +199,72 @@ Stripping whitespace around a valid identifier is safe; other cases have no fix.
 ))
 
 MAX_DISTANCE = 2
+CERTAIN = 3.0  # the best suggestion must be this many times likelier than the next to be the fix
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
-def nearest(name: str, candidates: list[str]) -> list[tuple[str, int]]:
-    """Up to three candidates within a small edit distance (a transposition counts once), nearest first."""
+class Suggestion(NamedTuple):
+    name: str
+    distance: int  # edits between it and the typed string (a transposition counts once)
+    likelihood: float  # how likely typing it gives the typed string, times how often it is used
+
+
+def nearest(name: str, candidates: list[str]) -> list[Suggestion]:
+    """Up to three candidates within a small edit distance, likeliest first.
+
+    Ranked as people mistype: a transposition, a doubled or dropped letter, or a neighbouring
+    key is likelier than any other edit, and a typo of a common name (``relu``) likelier than a
+    rare name typed right; the weights come from ``tools/usage_weights.py``. Case is ignored.
+    """
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
+    from keraslint.catalog import usage_counts
+
     cutoff = min(MAX_DISTANCE, max(1, len(name) // 3))
-    hits = process.extract(name.lower(), candidates, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
-    return sorted(((hit[0], hit[1]) for hit in hits), key=lambda hit: (hit[1], hit[0]))[:3]
+    typed = name.lower()
+    hits = process.extract(typed, candidates, scorer=OSA.distance, processor=str.lower, score_cutoff=cutoff, limit=None)
+    usage = usage_counts()
+    found = [Suggestion(hit[0], int(hit[1]),
+                        _typo_likelihood(typed, hit[0].lower(), int(hit[1])) * (1 + math.log1p(usage.get(hit[0], 0))))
+             for hit in hits]
+    ranked, seen = [], set()
+    for suggestion in sorted(found, key=lambda s: (-s.likelihood, s.distance, not s.name.islower(), s.name)):
+        if _normalise(suggestion.name) not in seen:  # "mse" and "MSE", "non_neg" and "NonNeg": one suggestion
+            seen.add(_normalise(suggestion.name))
+            ranked.append(suggestion)
+    return ranked[:3]
 
 
-def unambiguous(hits: list[tuple[str, int]]) -> str | None:
-    """The single nearest candidate, or None when there is none or a tie."""
-    if hits and (len(hits) == 1 or hits[0][1] < hits[1][1]):
-        return hits[0][0]
+def _typo_likelihood(typed: str, meant: str, distance: int) -> float:
+    """How likely a slip turns ``meant`` into ``typed`` (one edit, by its kind; two edits, rarely)."""
+    if distance != 1:
+        return 0.01
+    if len(typed) == len(meant):
+        at = next(i for i in range(len(typed)) if typed[i] != meant[i])
+        if typed[at + 1: at + 2] == meant[at: at + 1] and typed[at: at + 1] == meant[at + 1: at + 2]:
+            return 1.0  # transposition
+        return 0.8 if _neighbours(typed[at], meant[at]) else 0.3
+    if len(typed) < len(meant):
+        return 0.8  # a dropped letter
+    at = next((i for i in range(len(meant)) if typed[i] != meant[i]), len(meant))
+    doubled = typed[at] in (typed[at - 1: at] + typed[at + 1: at + 2])
+    return 0.9 if doubled else 0.4  # a doubled letter, or another one slipped in
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Keys next to each other on a QWERTY keyboard (same row, or the rows above and below)."""
+    where = {key: (row, column) for row, keys in enumerate(_KEYBOARD) for column, key in enumerate(keys)}
+    if a not in where or b not in where:
+        return False
+    (row_a, col_a), (row_b, col_b) = where[a], where[b]
+    return abs(row_a - row_b) <= 1 and abs(col_a - col_b) <= 1 and (row_a, col_a) != (row_b, col_b)
+
+
+def unambiguous(hits: list[Suggestion]) -> str | None:
+    """The likeliest candidate when it is clearly likelier than the next (or the only one)."""
+    if hits and (len(hits) == 1 or hits[0].likelihood >= CERTAIN * hits[1].likelihood):
+        return hits[0].name
     return None
 
 
@@ -281,13 +336,9 @@ def _unavailable(node, value: str, accepting: list, context: Context) -> Finding
     rejecting = target.rejecting(value)
     where = rejecting[0].label if len(rejecting) == 1 else f"{len(rejecting)} of the targeted releases ({rejecting[0].label} ..)"
     message = f'Keras activation "{value}" is not available in {where}; it needs {context.catalog.timeline(accepting)}'
-    best = unambiguous(nearest(value, target.function_names))
-    if best is None:
-        return Finding(UNAVAILABLE, node, message)
-    return Finding(
-        UNAVAILABLE, node, f'{message}; did you mean "{best}"?', new_value=best,
-        applicability="unsafe", fix_message=f'Replace with "{best}" (changes behaviour)',
-    )
+    # Another activation would change the model ("relu6" is not "relu"): no replacement is offered.
+    return Finding(UNAVAILABLE, node, f"{message}; raise the minimum Keras version, or define {value} yourself and "
+                                      f'register it (custom_objects={{"{value}": {value}}})')
 
 
 def _unknown(node, value: str, context: Context) -> Finding:
@@ -301,14 +352,16 @@ def _unknown(node, value: str, context: Context) -> Finding:
     )
 
 
-def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, candidates: list[str]) -> Finding:
-    """``Unknown Keras <word> "x"; did you mean ...?``, with a safe fix when one name is nearest."""
+def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, candidates: list[str],
+                             note: str = "") -> Finding:
+    """``Unknown Keras <word> "x"; did you mean ...?``, likeliest first. The likeliest is the fix:
+    safe when it is clearly the intent (and no note says another object was meant), else unsafe."""
     hits = nearest(value, candidates)
     if not hits:
-        return Finding(rule, node, f'Unknown Keras {word} "{value}"')
-    quoted = " or ".join(f'"{name}"' for name, _ in hits)
-    message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?'
-    best = unambiguous(hits)
-    if best is None:
-        return Finding(rule, node, message)
-    return Finding(rule, node, message, new_value=best, fix_message=f'Replace with "{best}"')
+        return Finding(rule, node, f'Unknown Keras {word} "{value}"{note}')
+    quoted = " or ".join(f'"{hit.name}"' for hit in hits)
+    message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?{note}'
+    certain = unambiguous(hits) is not None and not note
+    best = hits[0].name
+    return Finding(rule, node, message, new_value=best, applicability="safe" if certain else "unsafe",
+                   fix_message=f'Replace with "{best}"' + ("" if certain else " (check that this is what was meant)"))

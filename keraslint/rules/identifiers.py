@@ -2,6 +2,8 @@
 metrics and optimizers (layer keywords, ``compile(...)`` and ``keras.<family>.get``)."""
 from __future__ import annotations
 
+import re
+
 from packaging.version import Version
 
 from keraslint.rules import Context, Finding, Rule, register
@@ -162,4 +164,19 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
             IDENTIFIER_UNAVAILABLE, node,
             f'Keras {word} "{value}" is not accepted by {where}; it needs {context.catalog.timeline(accepting)}',
         )
-    return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names))
+    return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names),
+                                    note=_spelled_out(family, value, context))
+
+
+def _spelled_out(family: str, value: str, context: Context) -> str:
+    """`` ("RootMeanSquaredError" is a metric)`` when ``value`` is the initials of a name Keras has
+    (in this family or another): the user meant that object, not the nearest string."""
+    if len(value) < 2 or not value.isalpha():
+        return ""
+    found: dict[tuple[str, str], str] = {}  # one per object: "RootMeanSquaredError" and its snake_case alias
+    for other, word in FAMILY_WORDS.items():
+        for name in sorted(context.target.family_names(other)):
+            words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)
+            if len(words) > 1 and "".join(w[0] for w in words).lower() == value.lower():
+                found.setdefault((word, _normalise(name)), f'"{name}" is {"an" if word[0] in "aeiou" else "a"} {word}')
+    return f" ({'; '.join(found.values())})" if found else ""
