@@ -123,6 +123,18 @@ class KeraslintServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[to_lsp(d, document) for d in found]))
 
+    def recheck_all(self) -> None:
+        """Settings may have changed: read them again and check every open document."""
+        self.jobs.clear()
+        for uri in list(self.workspace.text_documents):
+            if not uri.endswith("pyproject.toml"):
+                self.check_text_document(uri)
+
+    def forget(self, uri: str) -> None:
+        """A closed document: nothing more is reported for it."""
+        self.checked.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
     def schedule(self, uri: str) -> None:
         """Check ``uri`` once the typing pauses (each change restarts the wait)."""
         waiting = self.pending.pop(uri, None)
@@ -173,26 +185,20 @@ def did_change(ls: KeraslintServer, params: types.DidChangeTextDocumentParams) -
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: KeraslintServer, params: types.DidSaveTextDocumentParams) -> None:
-    if params.text_document.uri.endswith("pyproject.toml"):  # settings changed: check every open file again
-        ls.jobs.clear()
-        for uri in list(ls.workspace.text_documents):
-            if not uri.endswith("pyproject.toml"):
-                ls.check_text_document(uri)
-        return
-    ls.check_text_document(params.text_document.uri)
+    if params.text_document.uri.endswith("pyproject.toml"):
+        ls.recheck_all()
+    else:
+        ls.check_text_document(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: KeraslintServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.checked.pop(params.text_document.uri, None)
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+    ls.forget(params.text_document.uri)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: KeraslintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    ls.jobs.clear()
-    for uri in list(ls.workspace.text_documents):
-        ls.check_text_document(uri)
+    ls.recheck_all()
 
 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
@@ -213,8 +219,7 @@ def notebook_save(ls: KeraslintServer, params: types.DidSaveNotebookDocumentPara
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
 def notebook_close(ls: KeraslintServer, params: types.DidCloseNotebookDocumentParams) -> None:
     for cell in params.cell_text_documents:
-        ls.checked.pop(cell.uri, None)
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+        ls.forget(cell.uri)
 
 
 @server.feature(
