@@ -6,6 +6,7 @@ family module and returns ``Finding`` objects; positions and suppression are han
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
@@ -62,18 +63,13 @@ def all_rules() -> list[Rule]:
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
-_IMPORTED: list[bool] = []
-
-
+@functools.cache
 def _import_rule_modules() -> None:
-    if _IMPORTED:
-        return
     import importlib
     import pkgutil
 
     for module in sorted(info.name for info in pkgutil.iter_modules(__path__)):
         importlib.import_module(f"{__name__}.{module}")
-    _IMPORTED.append(True)
 
 
 def expand_selectors(selectors) -> set[str]:
