@@ -88,8 +88,9 @@ class KeraslintServer(LanguageServer):
 
     def check_text_document(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
-        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
-            self.check_notebook(self.workspace.get_notebook_document(cell_uri=uri).uri)
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            self.check_notebook(notebook.uri)
             return
         path = Path(to_fs_path(uri) or "untitled.py")
         if path.suffix not in (".py", ".pyi", ".ipynb") and document.language_id != "python":
