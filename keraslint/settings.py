@@ -252,11 +252,10 @@ def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -
         releases = tensorflow_releases(requirements.tensorflow, the_catalog)
         if releases:
             return Target(tuple(releases), f"tensorflow{requirements.tensorflow} {reason} (the Keras it bundles)")
-    if requirements.keras_core is not None:  # keras-core 0.1.x became Keras 3.0
-        first = next(r for r in the_catalog.of("keras") if r.version.major == 3)
-        notice = (f"keras-core{requirements.keras_core} is not in the catalog; judged against the release it "
-                  f"became, {first.label}")
-        return Target((first,), f"{reason}; {notice}", notice)
+    if requirements.keras_core is not None:
+        releases = _select(the_catalog.of("keras-core"), requirements.keras_core)
+        if releases:
+            return Target(tuple(releases), f"keras-core{requirements.keras_core} {reason}")
     if requirements.tf_keras is not None and requirements.keras is None:
         # ``import keras`` is the standalone Keras (3 beside TF 2.16+), whatever tf-keras is pinned to;
         # files importing tf_keras get the tf-keras target of their own.
@@ -265,7 +264,7 @@ def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -
                                  f"importing tf_keras): newest Keras in the catalog, {newest.version}")
     # Nothing in the catalog satisfies the pins: the nearest release, never a refusal.
     for distribution, specifier in (("keras", requirements.keras), ("tensorflow", requirements.tensorflow),
-                                    ("tf-keras", requirements.tf_keras)):
+                                    ("keras-core", requirements.keras_core), ("tf-keras", requirements.tf_keras)):
         if specifier is not None and str(specifier):
             return the_catalog.nearest_target(str(specifier), f"{distribution}{specifier} {reason}", distribution)
     return the_catalog.default_target()
@@ -274,20 +273,24 @@ def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -
 def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog) -> list:
     """The Keras each TensorFlow minor allowed by ``specifier`` runs with.
 
-    TF 2.0-2.5 bundle tf.keras; TF 2.6-2.15 depend on keras of the same minor; TF 2.16+ use
+    TF 1.4-2.5 bundle tf.keras (TF 1.0-1.3 have none: such pins find nothing here and are judged
+    against the nearest bundle); TF 2.6-2.15 depend on keras of the same minor; TF 2.16+ use
     Keras 3 (the newest, as pip resolves it) or tf-keras when the project depends on it.
     """
     overrides = the_catalog.overrides["tensorflow_bundles"]
-    bundled_until = Version(overrides["bundled_until"]).minor
+    bundled_until = Version(overrides["bundled_until"])
     keras2_until = Version(overrides["keras2_until"]).minor
     newest_minor = max(keras2_until + 1, the_catalog.newest("tf-keras").version.minor)
-    minors = [m for m in range(0, newest_minor + 1) if any(specifier.contains(f"2.{m}.{p}") for p in range(10))]
+    bundles = the_catalog.of("tensorflow")
+    minors = sorted({r.version.release[:2] for r in bundles} | {(2, m) for m in range(newest_minor + 1)})
+    minors = [(major, minor) for major, minor in minors
+              if any(specifier.contains(f"{major}.{minor}.{p}") for p in range(10))]
     if not str(specifier):
         minors = minors[-1:]
     chosen = []
-    for minor in minors:
-        if minor <= bundled_until:
-            chosen += [r for r in the_catalog.of("tensorflow") if r.version.minor == minor]
+    for major, minor in minors:
+        if (major, minor) <= bundled_until.release[:2]:
+            chosen += [r for r in bundles if r.version.release[:2] == (major, minor)]
         elif minor <= keras2_until:
             chosen += [r for r in the_catalog.of("keras") if r.version.major == 2 and r.version.minor == minor][-1:]
         else:  # TF 2.16+: ``tf.keras`` and ``import keras`` are Keras 3 (tf_keras files have their own target)

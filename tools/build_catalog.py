@@ -2,19 +2,23 @@
 
     python tools/build_catalog.py [--cache DIR] [--output PATH]
 
-Every final release of ``keras`` (2.0.0 and newer) and ``tf-keras`` is downloaded (cached by
-sha256), and the tf.keras bundled in TensorFlow 2.0-2.5 is read from the newest patch release of
-each minor (only the needed members of the wheel are fetched, with HTTP range requests).
+Every final release of ``keras`` (1.0.0 and newer), ``tf-keras`` and ``keras-core`` (0.1.0 and
+newer) is downloaded (cached by sha256), and the tf.keras bundled in TensorFlow 1.4-2.5 is read
+from the newest patch release of each minor (only the needed members of the wheel are fetched,
+with HTTP range requests; TensorFlow 1.4-1.9 keep it under ``python/keras/_impl/keras/``).
 The source is read statically with ``ast``; nothing is imported or executed. The output is
 deterministic: rerunning on the same PyPI data gives a byte-identical file.
 
 Lookup mechanics modelled per era:
+- Keras 1: ``activations.get(str)`` (and ``initializations``, ``objectives``, ``metrics``,
+  ``optimizers``, ``regularizers``, ``constraints``) is ``get_from_module(str, globals())``:
+  the module's globals, as written.
 - Keras 2 (standalone and tf.keras): ``activations.get(str)`` looks the name up in the module's
   globals (``deserialize_keras_object(module_objects=globals())``); from the releases whose
   ``deserialize`` also merges the activation *layer* modules, layer class names such as
   ``"LeakyReLU"`` resolve too (instantiated with no arguments).
-- Keras 3: an explicit table ``ALL_OBJECTS_DICT`` keyed by each function's ``__name__`` plus
-  aliases assigned into it (``swish``, ``hard_swish``).
+- Keras 3 and keras-core: an explicit table ``ALL_OBJECTS_DICT`` keyed by each function's
+  ``__name__`` plus aliases assigned into it (``swish``, ``hard_swish``).
 Callable globals that are not activations (``get``, ``serialize``, imported helpers) are
 recorded as quirks: Keras finds them, then fails in odd ways, so keraslint treats them as errors.
 """
@@ -38,8 +42,10 @@ import pypi_archives  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "keraslint" / "catalog" / "releases.json"
-MINIMUM_KERAS = Version("2.0.0")
-TENSORFLOW_MINORS = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5"]
+MINIMUM_VERSIONS = {"keras": Version("1.0.0"), "tf-keras": Version("0"), "keras-core": Version("0.1.0")}
+PACKAGES = {"keras": "keras", "tf-keras": "tf_keras", "keras-core": "keras_core", "tensorflow": "keras"}
+# The TensorFlow minors that bundle tf.keras (1.4 is the first with ``tf.keras``; 2.6 on depend on keras).
+TENSORFLOW_MINORS = [f"1.{m}" for m in range(4, 16)] + [f"2.{m}" for m in range(6)]
 NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
 ACTIVATION_MODULES = [
     "{pkg}/src/activations/__init__.py",
@@ -63,9 +69,9 @@ def main() -> None:
     args = parser.parse_args()
 
     entries = []
-    for distribution in ("keras", "tf-keras"):
+    for distribution in ("keras", "tf-keras", "keras-core"):
         for version, record in sorted(pypi_archives.release_files(distribution).items()):
-            if distribution == "keras" and version < MINIMUM_KERAS:
+            if version < MINIMUM_VERSIONS[distribution]:
                 continue
             print(f"reading {distribution} {version}", file=sys.stderr)
             archive = pypi_archives.fetch(record, args.cache)
@@ -107,7 +113,7 @@ def render(entries: list[dict]) -> str:
 
 
 def tensorflow_entries() -> list[dict]:
-    """Describe the tf.keras inside the newest patch of each TensorFlow 2.0-2.5 minor."""
+    """Describe the tf.keras inside the newest patch of each TensorFlow minor that bundles one."""
     index = {}
     for distribution in ("tensorflow-cpu", "tensorflow"):
         with urllib.request.urlopen(pypi_archives.PYPI_JSON.format(name=distribution), timeout=120) as r:
@@ -123,28 +129,24 @@ def tensorflow_entries() -> list[dict]:
 
 
 def newest_linux_wheel(index: dict, minor: str) -> dict:
-    """The smallest manylinux wheel of the newest final patch of TensorFlow ``minor``."""
+    """The smallest manylinux wheel (``tensorflow-cpu`` or ``tensorflow``) of the newest final patch
+    of TensorFlow ``minor``."""
+    wheels: dict[Version, list[dict]] = {}
     for distribution in ("tensorflow-cpu", "tensorflow"):
-        versions = sorted(
-            (Version(v) for v in index[distribution] if v.startswith(minor + ".")),
-            reverse=True,
-        )
-        for version in versions:
-            if version.is_prerelease:
-                continue
-            wheels = [
-                f for f in index[distribution][str(version)]
-                if "manylinux" in f["filename"] and "x86_64" in f["filename"] and not f.get("yanked")
-            ]
-            if wheels:
-                record = min(wheels, key=lambda f: (f["size"], f["filename"]))
-                record["url"] = urllib.parse.urljoin(pypi_archives.PYPI_JSON.format(name=distribution), record["url"])
-                return record
-    raise RuntimeError(f"no TensorFlow {minor} wheel found")
+        for raw, files in index[distribution].items():
+            version = Version(raw)
+            if raw.startswith(minor + ".") and not version.is_prerelease:
+                for record in files:
+                    if "manylinux" in record["filename"] and "x86_64" in record["filename"] and not record.get("yanked"):
+                        record["url"] = urllib.parse.urljoin(pypi_archives.PYPI_JSON.format(name=distribution), record["url"])
+                        wheels.setdefault(version, []).append(record)
+    if not wheels:
+        raise RuntimeError(f"no TensorFlow {minor} wheel found")
+    return min(wheels[max(wheels)], key=lambda f: (f["size"], f["filename"]))
 
 
 def _tensorflow_member(name: str) -> bool:
-    """tf.keras's activations, identifier families and layer modules (``tensorflow_core/`` in TF 2.0-2.1)."""
+    """tf.keras's activations, identifier families and layer modules, by path below ``tensorflow/``."""
     inner = name.split("/", 1)[-1]
     family_files = {f"python/keras/{f}.py" for f in FAMILIES} | {f"python/keras/{f}/__init__.py" for f in FAMILIES}
     wanted = inner == "python/keras/activations.py" or inner in family_files or (
@@ -153,6 +155,21 @@ def _tensorflow_member(name: str) -> bool:
     )
     return wanted and "/tests/" not in name and not name.endswith("_test.py")
 
+
+def tensorflow_path(member: str, private_tree: bool) -> str | None:
+    """A wheel member's path below ``tensorflow/`` (``tensorflow-1.4.1.data/purelib/tensorflow/``,
+    ``tensorflow_core/`` in TF 1.15-2.1), with TF 1.4-1.9's ``python/keras/_impl/keras/`` read as
+    ``python/keras/``; None for members outside it or, when ``private_tree``, the public re-exports."""
+    parts = member.split("/")
+    start = next((i for i, part in enumerate(parts) if part in ("tensorflow", "tensorflow_core")), None)
+    if start is None:
+        return None
+    inner = "/".join(parts[start + 1:])
+    if private_tree:
+        if not inner.startswith("python/keras/_impl/keras/"):
+            return None
+        inner = "python/keras/" + inner[len("python/keras/_impl/keras/"):]
+    return "tensorflow/" + inner
 
 class _RangeReader(io.RawIOBase):
     """A seekable file over HTTP range requests, so zipfile reads only the members it needs."""
@@ -190,17 +207,17 @@ class _RangeReader(io.RawIOBase):
 
 
 def remote_zip_members(url: str, needed) -> dict[str, str]:
-    """Read the members ``needed`` selects from a remote wheel, keyed below ``tensorflow/``."""
+    """Read the members ``needed`` selects from a remote wheel, keyed by ``tensorflow_path``."""
     reader = io.BufferedReader(_RangeReader(url), buffer_size=1 << 20)
     with zipfile.ZipFile(reader) as zf:
-        return {
-            "tensorflow/" + n.split("/", 1)[1]: zf.read(n).decode("utf-8", "replace")
-            for n in zf.namelist() if needed(n)
-        }
+        names = zf.namelist()
+        private_tree = any("/python/keras/_impl/keras/" in n for n in names)
+        paths = {n: tensorflow_path(n, private_tree) for n in names}
+        return {path: zf.read(n).decode("utf-8", "replace") for n, path in sorted(paths.items()) if path and needed(path)}
 
 
 def describe_release(distribution: str, version: str, sources: dict[str, str]) -> dict:
-    package = "tf_keras" if distribution == "tf-keras" else "keras"
+    package = PACKAGES[distribution]
     module_path = next(
         p for p in (t.format(pkg=package) for t in ACTIVATION_MODULES) if p in sources
     )
@@ -338,6 +355,8 @@ def layer_classes(package: str, sources: dict[str, str]) -> dict[str, list[str] 
 FAMILIES = ("initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")
 FAMILY_MODULES = ("{pkg}/src/{f}/__init__.py", "{pkg}/src/{f}.py", "{pkg}/{f}/__init__.py", "{pkg}/{f}.py",
                   "tensorflow/python/keras/{f}/__init__.py", "tensorflow/python/keras/{f}.py")
+# Keras 1 names two of the family modules differently (Keras 2.0-2.2 keep ``objectives`` as an alias).
+KERAS1_FAMILY_MODULES = {"initializers": "initializations", "losses": "objectives"}
 NOT_IDENTIFIERS = {"get", "serialize", "deserialize"}
 HELPER_MODULES = ("utils", "util", "framework", "backend", "export", "saving", "engine", "dtensor", "platform",
                   "doc_controls", "dispatch", "__future__")
@@ -364,8 +383,9 @@ def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
     optimizer ``all_classes`` dicts; Keras 2.6+ initializer ``populate_deserializable_objects``
     (classes of the populated modules, their snake_case aliases and literal keys).
     """
-    path = next((t.format(pkg=package, f=family) for t in FAMILY_MODULES
-                 if t.format(pkg=package, f=family) in sources), None)
+    module_names = (family, KERAS1_FAMILY_MODULES.get(family, family))
+    path = next((t.format(pkg=package, f=name) for name in module_names for t in FAMILY_MODULES
+                 if t.format(pkg=package, f=name) in sources), None)
     if path is None:
         return {"names": [], "case_insensitive": False, "source": None}
     text = sources[path]
@@ -399,9 +419,19 @@ def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
         for module in _populated_modules(tree, path, sources):
             classes = {n.name for n in ast.parse(sources[module]).body if isinstance(n, ast.ClassDef)}
             names |= classes | {snake_case(c, keras3=False) for c in classes}
-    case_insensitive = ".lower()" in text and family == "optimizers"
+    # Keras 2 and 3 lower-case an optimizer name before the lookup; Keras 1's ``get`` looks it up in
+    # the module globals as written (only its ``optimizer_from_config`` lower-cases).
+    case_insensitive = ".lower()" in text and family == "optimizers" and not _get_reads_globals(tree)
     names = {n for n in names if n and not n.startswith("_") and n not in NOT_IDENTIFIERS}
     return {"names": sorted(names), "case_insensitive": case_insensitive, "source": path}
+
+
+def _get_reads_globals(tree: ast.Module) -> bool:
+    """Keras 1: ``def get(identifier): return get_from_module(identifier, globals(), ...)``."""
+    return any(
+        isinstance(node, ast.FunctionDef) and node.name == "get" and "get_from_module" in ast.dump(node)
+        for node in tree.body
+    )
 
 
 def _outside_classes(tree: ast.Module):
@@ -416,7 +446,7 @@ def _outside_classes(tree: ast.Module):
 
 
 def _module_file(dotted: str, sources: dict[str, str]) -> str | None:
-    base = dotted.replace(".", "/")
+    base = dotted.replace("._impl.keras", "").replace(".", "/")
     for candidate in (f"{base}.py", f"{base}/__init__.py"):
         if candidate in sources:
             return candidate

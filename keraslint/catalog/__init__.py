@@ -13,7 +13,8 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 DATA_DIR = Path(__file__).resolve().parent
-DISTRIBUTION_LABELS = {"keras": "Keras", "tf-keras": "tf-keras", "tensorflow": "tf.keras in TensorFlow"}
+DISTRIBUTION_LABELS = {"keras": "Keras", "tf-keras": "tf-keras", "tensorflow": "tf.keras in TensorFlow",
+                       "keras-core": "keras-core"}
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ class Catalog:
 
     def nearest(self, spec: str, distribution: str) -> Release:
         """The release nearest to a version (or to the version a range names): a pre-release or a
-        local build maps to the final release it belongs to when the catalog has it, else to the
-        newest release before it, else (older than the catalog) to the oldest release."""
+        local build maps to the final release it belongs to when the catalog has it (for TensorFlow,
+        to its minor), else to the newest release before it, else (older than the catalog) to the
+        oldest release."""
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
         candidates = self.of(distribution)
@@ -153,10 +155,14 @@ class Catalog:
         except (InvalidVersion, InvalidSpecifier, IndexError) as error:
             raise TargetError(f"invalid Keras version {spec!r}") from error
         final = Version(pivot.base_version)
-        exact = [r for r in candidates if r.version == final]
+
+        def key(version: Version) -> tuple:  # TensorFlow is sampled once per minor
+            return version.release[:2] if distribution == "tensorflow" else (version,)
+
+        exact = [r for r in candidates if key(r.version) == key(final)]
         if exact:
             return exact[0]
-        before = [r for r in candidates if r.version <= final]
+        before = [r for r in candidates if key(r.version) <= key(final)]
         return before[-1] if before else candidates[0]
 
     def matching(self, spec: str, distribution: str) -> list[Release]:
@@ -252,6 +258,6 @@ def load() -> Catalog:
         )
         for entry in document["releases"]
     ]
-    order = {"keras": 0, "tf-keras": 1, "tensorflow": 2}
+    order = {name: index for index, name in enumerate(DISTRIBUTION_LABELS)}
     releases.sort(key=lambda r: (order[r.distribution], r.version))
     return Catalog(releases, json.loads(overrides_raw))
