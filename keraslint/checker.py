@@ -28,7 +28,7 @@ from keraslint.rules.activations import check_config_dict, check_literal
 from keraslint.rules.api import check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, check_identifier
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, check_identifier, keyword_family
 from keraslint.sources import parse
 
 LITERAL_TYPES = (str, bool, int, float)
@@ -120,9 +120,9 @@ def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: li
 
     for call in keras_calls:
         for keyword in call.keywords:
-            for word, family in KEYWORD_FAMILIES.items():
-                if keyword.arg and keyword.arg.endswith("_" + word):
-                    judge(_strings(keyword.value, nested=False), family)
+            family = keyword_family(keyword.arg)
+            if family:
+                judge(_strings(keyword.value, nested=False), family)
         family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
         if family and call.args:
             judge(_strings(call.args[0], nested=False), family)

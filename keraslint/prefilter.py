@@ -31,7 +31,7 @@ from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
 from keraslint.rules.activations import accepted
 from keraslint.rules.api import attribute_accepted, check_keywords
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, KEYWORD_FAMILIES, identifier_accepted
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, identifier_accepted, keyword_family
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,7 +69,7 @@ def needles() -> tuple[str, ...]:
     return cover({"ctivation", *positional_layers()})
 
 
-IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "compile", "get")
+IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "init", "compile", "get")
 
 
 # --- a tokenizer for the few places the second level reads --------------------------------
@@ -327,7 +327,9 @@ ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["'](?:[\s)
 CALL_PAREN = re.compile(r"\s*\(")
 ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
-IDENTIFIER_KEYWORD = re.compile(r"_(initializer|regularizer|constraint)\s*=(?!=)")
+# ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
+# ends in ``init`` is checked on the match).
+IDENTIFIER_KEYWORD = re.compile(r"(_initializer|_regularizer|_constraint|init)\s*=(?!=)")
 COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
 GET_CALL = re.compile(r"\.\s*get\s*\(")
 IMPORT = re.compile(r"import\b")
@@ -604,7 +606,8 @@ class Prefilter:
     # --- identifier sites (KL4) ---
     def _identifier_sites(self, text: str) -> bool:
         for site in IDENTIFIER_KEYWORD.finditer(text):
-            if self._doubt(site.start(), self._doubtful_identifier, text, site.end(), KEYWORD_FAMILIES[site.group(1)]):
+            family = keyword_family(_word_before(text, site.end(1)))
+            if family and self._doubt(site.start(), self._doubtful_identifier, text, site.end(), family):
                 return True
         for call in GET_CALL.finditer(text):
             family = _word_before(text, call.start())

@@ -156,3 +156,24 @@ def test_regularizer_snake_case_follows_each_era():
 def test_compile_metric_strings_ignore_case_from_keras_2_6(version, accepted):
     source = 'import keras\nm = keras.Sequential()\nm.compile(loss="mse", metrics=["ACCURACY", "Acc", "CE"])\n'
     assert (codes(source, version) == []) == accepted
+
+
+def test_a_name_the_target_dropped_is_removed_not_needed():
+    """Keras 1.2's "fmeasure" metric: raising the minimum version would not bring it back."""
+    keras215 = CATALOG.target("2.15", "t")
+    dropped = CATALOG.accepting_identifier("metrics", "fmeasure")
+    assert CATALOG.needs(dropped, keras215) == "it was removed after Keras 1.2.2 (accepted by Keras 1.1.2..1.2.2)"
+    added = CATALOG.accepting_identifier("optimizers", "adamw")
+    assert CATALOG.needs(added, keras215).startswith("it needs Keras 3.0.0..")
+    assert CATALOG.removed_after(dropped, CATALOG.target("1.1.2", "t")) is None
+
+
+def test_keras1_lookups_are_module_globals_as_written():
+    (keras122,) = CATALOG.target("1.2.2", "t").releases
+    assert not keras122.families["optimizers"]["case_insensitive"]  # get_from_module, no .lower()
+    assert {"Adam", "adam", "rmsprop"} <= keras122.families["optimizers"]["names"]
+    assert {"glorot_uniform", "orthogonal", "zero"} <= keras122.families["initializers"]["names"]
+    assert "selu" not in keras122.strings and "elu" in keras122.strings
+    (keras100,) = CATALOG.target("1.0.0", "t").releases
+    assert not keras100.families["metrics"]["names"]  # metrics.py had no get(): only accuracy/acc worked
+    assert keras122.positional_activation["Dense"] == 2  # Dense(output_dim, init, activation)

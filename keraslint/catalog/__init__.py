@@ -210,6 +210,24 @@ class Catalog:
             runs.append(current)
         return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs)
 
+    def needs(self, accepting: list[Release], target: Target) -> str:
+        """Where a name the target lacks exists: "it needs Keras 2.4.0..3.15.1; ..." or, when the
+        target's distribution had it only before the targeted releases, "it was removed after
+        Keras 1.2.2 (...)": raising the minimum version would not help then."""
+        removed = self.removed_after(accepting, target)
+        if removed is not None:
+            return f"it was removed after {removed.label} (accepted by {self.timeline(accepting)})"
+        return f"it needs {self.timeline(accepting)}"
+
+    @staticmethod
+    def removed_after(accepting: list[Release], target: Target) -> Release | None:
+        """The last release of the target's distribution with the name, when all such releases
+        are older than every targeted one."""
+        distribution = target.releases[0].distribution
+        oldest = min(r.version for r in target.releases if r.distribution == distribution)
+        mine = [r for r in accepting if r.distribution == distribution]
+        return mine[-1] if mine and all(r.version < oldest for r in mine) else None
+
     def accepting_identifier(self, family: str, name: str) -> list[Release]:
         def accepts(release: Release) -> bool:
             table = release.families[family]

@@ -335,9 +335,10 @@ def _unavailable(node, value: str, accepting: list, context: Context) -> Finding
     target = context.target
     rejecting = target.rejecting(value)
     where = rejecting[0].label if len(rejecting) == 1 else f"{len(rejecting)} of the targeted releases ({rejecting[0].label} ..)"
-    message = f'Keras activation "{value}" is not available in {where}; it needs {context.catalog.timeline(accepting)}'
+    message = f'Keras activation "{value}" is not available in {where}; {context.catalog.needs(accepting, target)}'
+    raise_it = "" if context.catalog.removed_after(accepting, target) else "raise the minimum Keras version, or "
     # Another activation would change the model ("relu6" is not "relu"): no replacement is offered.
-    return Finding(UNAVAILABLE, node, f"{message}; raise the minimum Keras version, or define {value} yourself and "
+    return Finding(UNAVAILABLE, node, f"{message}; {raise_it}define {value} yourself and "
                                       f'register it (custom_objects={{"{value}": {value}}})')
 
 

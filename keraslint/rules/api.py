@@ -100,7 +100,7 @@ def check_attribute(node: object, name: str, context: Context) -> Finding | None
     if having:
         message = (
             f"keras.activations.{name} is not available in {target.describe()}; "
-            f"it needs {context.catalog.timeline(having)}"
+            f"{context.catalog.needs(having, target)}"
         )
         applicability, fix_message = "unsafe", f"Use activations.{best} (changes behaviour)"
     else:

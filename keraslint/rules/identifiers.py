@@ -16,6 +16,20 @@ FAMILY_WORDS = {
 FAMILY_MODULES = tuple(FAMILY_WORDS)
 # Layer keywords ending in ``_<word>`` take an identifier of the family (``kernel_initializer``).
 KEYWORD_FAMILIES = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
+# Keras 1 names initializer keywords ``init`` and ``<what>_init`` (``inner_init``, ``alpha_init``);
+# its ``W_regularizer``/``b_constraint`` end like the others.
+KERAS1_INITIALIZER = "init"
+
+
+def keyword_family(keyword: str | None) -> str | None:
+    """The identifier family a layer keyword takes: ``kernel_initializer`` -> initializers,
+    ``W_regularizer`` -> regularizers, Keras 1's ``init``/``inner_init`` -> initializers."""
+    if not keyword:
+        return None
+    if keyword == KERAS1_INITIALIZER or keyword.endswith("_" + KERAS1_INITIALIZER):
+        return "initializers"
+    head, _, word = keyword.rpartition("_")
+    return KEYWORD_FAMILIES.get(word) if head else None
 COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
 
 UNKNOWN_IDENTIFIER = register(Rule(
@@ -28,7 +42,8 @@ UNKNOWN_IDENTIFIER = register(Rule(
 Finds strings that Keras resolves by name in the other identifier families and that no Keras
 release accepts: `kernel_initializer="glorot_unifrom"`, `loss="categorical_crossentopy"`,
 `metrics=["acuracy"]`, `keras.losses.get("mse_")`. Layer keywords ending in `_initializer`,
-`_regularizer` and `_constraint`, and the `optimizer=`, `loss=`, `metrics=` and
+`_regularizer` and `_constraint` (Keras 1's `W_regularizer`, `b_constraint` too), Keras 1's
+initializer keywords `init` and `<name>_init` (`inner_init`), and the `optimizer=`, `loss=`, `metrics=` and
 `weighted_metrics=` keywords of `compile(...)` (strings, lists, dicts, nested) are checked.
 
 ## Why is this bad?
@@ -57,6 +72,7 @@ Safe when a single nearest accepted name exists (edit distance 1-2); otherwise n
     invalid=(
         'import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="categorical_crossentopy")\n',
         'import keras\nkeras.layers.Dense(4, kernel_initializer="glorot_unifrom")\n',
+        'from keras.layers import Dense\nDense(64, init="glorot_unifrom")\n',
         'import keras\nmodel = keras.Sequential()\nmodel.compile(loss="mse", metrics={"out": ["acuracy"]})\n',
     ),
 ))
@@ -162,7 +178,7 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
         where = target.describe()
         return Finding(
             IDENTIFIER_UNAVAILABLE, node,
-            f'Keras {word} "{value}" is not accepted by {where}; it needs {context.catalog.timeline(accepting)}',
+            f'Keras {word} "{value}" is not accepted by {where}; {context.catalog.needs(accepting, target)}',
         )
     return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names),
                                     note=_spelled_out(family, value, context))
