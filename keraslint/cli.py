@@ -19,6 +19,7 @@ from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
+from keraslint.rules.identifiers import FAMILY_WORDS
 from keraslint.settings import (
     OUTPUT_FORMATS,
     SettingsError,
@@ -485,16 +486,33 @@ def rule_table(rules) -> str:
 @main.command(name="catalog")
 @click.argument("name", required=False)
 def catalog_command(name) -> None:
-    """Which Keras releases accept an activation identifier (or all identifiers)."""
+    """Which Keras releases accept a name, in each lookup (activation, initializer, regularizer,
+    constraint, loss, metric, optimizer); without NAME, every name the catalog knows."""
     the_catalog = load_catalog()
-    names = [name] if name else sorted(the_catalog.all_strings, key=lambda n: (n.lower(), n))
-    for identifier in names:
-        accepting = the_catalog.accepting(identifier)
-        functions = [r for r in the_catalog.releases if identifier in r.functions]
-        line = f"{identifier}: {the_catalog.timeline(accepting)}"
-        if name and functions and functions != accepting:
-            line += f"\n  keras.activations.{identifier}: {the_catalog.timeline(functions)}"
+    if name is None:
+        names = set(the_catalog.all_strings)
+        for release in the_catalog.releases:
+            for table in release.families.values():
+                names |= table["names"]
+        lines = [line for n in sorted(names, key=lambda n: (n.lower(), n)) for line in _catalog_lines(the_catalog, n)]
+    else:
+        lines = _catalog_lines(the_catalog, name, detail=True)
+    for line in lines:
         click.echo(line)
-    if name and not the_catalog.accepting(name):
+    if name and not lines:
+        click.echo(f"{name}: no Keras release resolves this name in any lookup", err=True)
         sys.exit(EXIT_PROBLEMS)
 
+
+def _catalog_lines(the_catalog, name: str, detail: bool = False) -> list[str]:
+    """``adam (optimizer): Keras 1.0.0..3.15.1; ...``, one line per lookup that resolves ``name``."""
+    words = {"activations": "activation", **FAMILY_WORDS}
+    lines = [f"{name} ({words[kind]}): {the_catalog.timeline(releases)}"
+             for kind, releases in the_catalog.accepting_anywhere(name)]
+    functions = [r for r in the_catalog.releases if name in r.functions]
+    if detail and functions and functions != the_catalog.accepting(name):
+        lines.append(f"keras.activations.{name}: {the_catalog.timeline(functions)}")
+    special = the_catalog.overrides["compile_metric_strings"]["names"]
+    if detail and name.lower() in special:
+        lines.append(f"{name}: a compile(metrics=[...]) string Keras resolves itself (see overrides.json)")
+    return lines

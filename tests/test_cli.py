@@ -206,10 +206,24 @@ def test_rule_command_and_readme_table():
 def test_catalog_command():
     result = run("catalog", "gelu")
     assert result.exit_code == 0
-    assert result.stdout.startswith("gelu: Keras 2.6.0..")
+    assert result.stdout.startswith("gelu (activation): Keras 2.6.0..")
     assert run("catalog", "reul").exit_code == 1
     everything = run("catalog").stdout
-    assert "hard_swish: Keras 3.0.1.." in everything
+    assert "hard_swish (activation): Keras 3.0.1.." in everything
+    assert "he_normal (initializer): Keras 1.0.0..3.15.1;" in everything
+
+
+@pytest.mark.parametrize("name, line", [
+    ("adam", "adam (optimizer): Keras 1.0.0..3.15.1;"),
+    ("AdamW", "AdamW (optimizer): Keras 3.0.0..3.15.1; tf-keras 2.16.0..2.21.0; keras-core 0.1.0..0.1.7"),
+    ("he_normal", "he_normal (initializer): Keras 1.0.0..3.15.1;"),
+    ("l1l2", "l1l2 (regularizer): Keras 1.0.0..1.2.2, 3.0.0..3.15.1; keras-core 0.1.0..0.1.7"),
+    ("cosine_proximity", "cosine_proximity (loss): Keras 1.0.0..2.3.1; tf.keras in TensorFlow 1.4..1.15\n"),
+    ("fmeasure", "fmeasure (metric): Keras 1.1.2..1.2.2"),
+])
+def test_catalog_answers_for_every_family(name, line):
+    result = run("catalog", name)
+    assert result.exit_code == 0 and line in result.stdout, result.stdout
 
 
 def test_cache_is_reused_and_ignores_itself(tmp_path):

@@ -237,6 +237,13 @@ class Catalog:
 
         return [r for r in self.releases if accepts(r)]
 
+    def accepting_anywhere(self, name: str) -> list[tuple[str, list[Release]]]:
+        """(kind, releases) for each kind of lookup some release resolves ``name`` in: "activations"
+        first, then the identifier families in catalog order."""
+        found = [("activations", self.accepting(name))]
+        found += [(family, self.accepting_identifier(family, name)) for family in self.releases[0].families]
+        return [(kind, releases) for kind, releases in found if releases]
+
     def keyword_renames(self) -> dict[tuple[str, str], str]:
         """{(function or layer, old keyword): new keyword} in both directions."""
         renames = {}
