@@ -22,10 +22,11 @@ from keraslint.resolve import (
     dotted_name,
     is_activations_attribute,
     keras_path,
+    public_keras_path,
 )
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
-from keraslint.rules.api import check_attribute, check_keywords, check_module_path
+from keraslint.rules.api import API_MODULES, check_api_name, check_attribute, check_keywords, check_module_path
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, check_identifier, keyword_family
@@ -86,22 +87,48 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             findings += check_keywords(owner, is_layer, named, context)
     _keyword_defaults(index, resolver, names, context.target, judge)
     findings += _identifier_findings(index, resolver, keras_calls, context)
+    guarded = _guarded(index)
     for attribute in index.attributes:
-        path = resolver.keras(dotted_name(attribute))
+        qualified = resolver.qualify(dotted_name(attribute))
+        path = keras_path(qualified)
+        public = (public_keras_path(qualified) or "").split(".")
         if is_activations_attribute(path):
             finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
         else:
             finding = check_module_path((attribute, attribute.attr), path, context) if path else None
+            unguarded = id(attribute) not in guarded and attribute.attr not in guarded
+            if finding is None and len(public) == 2 and public[0] in API_MODULES and unguarded:
+                finding = check_api_name((attribute, attribute.attr), public[0], public[1], context)
         if finding:
             findings.append(finding)
     for statement in index.import_froms:
-        if statement.level == 0 and keras_path(statement.module) == "activations":
-            for alias in statement.names:
-                if alias.name != "*":
-                    finding = check_attribute((statement, alias), alias.name, context)
-                    if finding:
-                        findings.append(finding)
+        module = public_keras_path(statement.module) if statement.level == 0 else None
+        for alias in statement.names if statement.level == 0 else ():
+            if alias.name == "*":
+                continue
+            if keras_path(statement.module) == "activations":
+                finding = check_attribute((statement, alias), alias.name, context)
+            elif module in API_MODULES and id(statement) not in guarded:
+                finding = check_api_name((statement, alias), module, alias.name, context)
+            else:
+                continue
+            if finding:
+                findings.append(finding)
     return findings
+
+
+def _guarded(index: ModuleIndex) -> set:
+    """What compatibility code checks for itself (KL203 stays silent there): the ids of nodes in
+    ``try`` bodies that catch ImportError/AttributeError, and names tested with
+    ``hasattr(module, "name")`` anywhere in the file."""
+    guarded: set = {
+        call.args[1].value for call in index.calls
+        if isinstance(call.func, ast.Name) and call.func.id == "hasattr" and len(call.args) == 2
+        and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str)
+    }
+    for statement in index.guarding_tries:
+        guarded |= {id(node) for part in statement.body for node in ast.walk(part)}
+    return guarded
 
 
 GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}

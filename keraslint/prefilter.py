@@ -30,7 +30,7 @@ import re
 from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
 from keraslint.rules.activations import accepted
-from keraslint.rules.api import attribute_accepted, check_keywords
+from keraslint.rules.api import API_MODULES, api_name_accepted, attribute_accepted, check_keywords
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, identifier_accepted, keyword_family
 
 
@@ -329,6 +329,7 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
+API_ATTRIBUTE = re.compile(rf"({'|'.join(API_MODULES)})\s*\.\s*([^\W\d]\w*)")
 IDENTIFIER_KEYWORD = re.compile(r"(_initializer|_regularizer|_constraint|init)\s*=(?!=)")
 COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
 GET_CALL = re.compile(r"\.\s*get\s*\(")
@@ -384,7 +385,8 @@ class Prefilter:
         self.modules = imports or dict
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
-        if not (activation_words or identifier_words):  # unless a name it imports hides a word
+        api_words = "KL2" in self.families and any(word in text for word in API_MODULES)
+        if not (activation_words or identifier_words or api_words):  # unless a name it imports hides a word
             return "import" in text and any(m.aliased for m in self.modules().values())
         if "keras" not in text and not any(m.exports for m in self.modules().values()):
             return False
@@ -400,6 +402,7 @@ class Prefilter:
                 self._broken_statements(text) or aliased(text, self.code)
                 or (activation_words and self._activation_sites(text))
                 or (identifier_words and self._identifier_sites(text))
+                or (api_words and self._api_sites(text))
                 or any(m.aliased for m in self.modules().values())
             )
         except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
@@ -571,6 +574,18 @@ class Prefilter:
                     return True
         return False
 
+    def _api_sites(self, text: str) -> bool:
+        """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203)."""
+        for attribute in API_ATTRIBUTE.finditer(text):
+            module, name = attribute.groups()
+            if not self._valid(api_name_accepted, name, module) and self._may_be_keras(text, attribute.start()):
+                return True
+        return any(
+            module in API_MODULES and any(n != "*" and not self._valid(api_name_accepted, n, module) for n in names)
+            and self.code(position)
+            for position, module, names in self._module_imports(text)
+        )
+
     def _may_be_keras(self, text: str, position: int) -> bool:
         """``activations`` at ``position`` may be Keras's: bare, after ``keras.``, or after a name
         the file binds to a Keras module (``import tensorflow.keras as K``) or imports from the project."""
@@ -596,7 +611,7 @@ class Prefilter:
             self.imported_names = []
             for statement in IMPORT.finditer(text):
                 module = _word_before(text, statement.start())
-                if module not in FAMILY_MODULES and module != "activations":
+                if module not in FAMILY_MODULES and module not in ("activations", "layers"):
                     continue
                 dotted = _dotted_before(text, statement.start())
                 if "keras" in dotted or dotted.startswith("."):
@@ -613,7 +628,7 @@ class Prefilter:
             family = _word_before(text, call.start())
             if family in FAMILY_MODULES and self._doubt(call.start(), self._doubtful_getter, text, call.end(), family):
                 return True
-        if any(module != "activations" and ("*" in names or "get" in names) and self.code(position)
+        if any(module in FAMILY_MODULES and ("*" in names or "get" in names) and self.code(position)
                for position, module, names in self._module_imports(text)):
             return True
         for call in COMPILE_CALL.finditer(text):

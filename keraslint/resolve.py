@@ -34,6 +34,10 @@ KERAS_ROOTS = (
     "tensorflow.compat.v1.keras",
     "tensorflow.compat.v2.keras",
 )
+# The roots under which ``<root>.layers`` is the public ``keras.layers`` of a release (not
+# ``tensorflow.python.keras``, a private tree, nor a project's shim).
+PUBLIC_KERAS_ROOTS = ("keras", "tf_keras", "keras_core", "tensorflow.keras", "tensorflow.compat.v1.keras",
+                      "tensorflow.compat.v2.keras")
 # Libraries whose layers hand ``activation=`` straight to ``keras.activations.get``.
 KERAS_LAYER_LIBRARIES = ("keras_hub.layers", "keras_cv.layers", "keras_nlp.layers")
 # Their task models (``keras_hub.models.ImageClassifier.from_preset(..., activation=...)``) pass
@@ -68,6 +72,14 @@ def keras_path(qualified: str | None) -> str | None:
     return None
 
 
+def public_keras_path(qualified: str | None) -> str | None:
+    """``tensorflow.keras.optimizers.AdamW`` -> ``optimizers.AdamW``, under a public Keras root only."""
+    for root in PUBLIC_KERAS_ROOTS:
+        if qualified and qualified.startswith(root + "."):
+            return qualified[len(root) + 1:]
+    return None
+
+
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a chain of Name/Attribute nodes, else None."""
     parts = []
@@ -93,6 +105,8 @@ def _parameters_of(node: ast.AST, outer: frozenset) -> frozenset | None:
     return outer | {a.arg for a in every}
 
 
+# Handlers that make a ``try`` body compatibility code: a missing import or attribute is expected.
+GUARDING_EXCEPTIONS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
 # Singleton nodes (Load, Store, Add, ...) that never hold anything a rule looks at.
 _LEAF_TOKENS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
@@ -116,7 +130,9 @@ class ModuleIndex:
         self.binding_counts: dict[str, int] = defaultdict(int)  # how often each name is bound
         self.names: dict[str, list[ast.Name]] = defaultdict(list)  # every Name node, by identifier
         self.parameters: set[str] = set()  # names some function takes as a parameter
+        self.guarding_tries: list[ast.Try] = []  # try: ... except ImportError/AttributeError: ...
         handlers = {
+            ast.Try: self._try,
             ast.Call: self.calls.append,
             ast.Attribute: self.attributes.append,
             ast.Import: self._import,
@@ -162,6 +178,14 @@ class ModuleIndex:
         # Keras everywhere else). They are marked, never resolved.
         for node in shadowed:
             node.id = LOCAL_PREFIX + node.id
+
+    def _try(self, node: ast.Try) -> None:
+        """Remember ``try`` blocks whose handlers catch a missing name (compatibility code)."""
+        for handler in node.handlers:
+            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            if any(c is None or dotted_name(c) in GUARDING_EXCEPTIONS for c in caught):
+                self.guarding_tries.append(node)
+                return
 
     def _define(self, name: str) -> None:
         self.defined.add(name)

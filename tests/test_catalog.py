@@ -162,7 +162,7 @@ def test_a_name_the_target_dropped_is_removed_not_needed():
     """Keras 1.2's "fmeasure" metric: raising the minimum version would not bring it back."""
     keras215 = CATALOG.target("2.15", "t")
     dropped = CATALOG.accepting_identifier("metrics", "fmeasure")
-    assert CATALOG.needs(dropped, keras215) == "it was removed after Keras 1.2.2 (accepted by Keras 1.1.2..1.2.2)"
+    assert CATALOG.needs(dropped, keras215) == "it was removed after Keras 1.2.2 (in Keras 1.1.2..1.2.2)"
     added = CATALOG.accepting_identifier("optimizers", "adamw")
     assert CATALOG.needs(added, keras215).startswith("it needs Keras 3.0.0..")
     assert CATALOG.removed_after(dropped, CATALOG.target("1.1.2", "t")) is None
@@ -177,3 +177,18 @@ def test_keras1_lookups_are_module_globals_as_written():
     (keras100,) = CATALOG.target("1.0.0", "t").releases
     assert not keras100.families["metrics"]["names"]  # metrics.py had no get(): only accuracy/acc worked
     assert keras122.positional_activation["Dense"] == 2  # Dense(output_dim, init, activation)
+
+
+@pytest.mark.parametrize("module, name, timeline", [
+    ("layers", "ReLU", "Keras 2.2.0..3.15.1"),  # `from keras.layers import ReLU` fails on Keras 2.1.5
+    ("optimizers", "AdamW", "Keras 2.12.0..3.15.1"),  # TF 2.10/2.11 had only optimizers.experimental.AdamW
+    ("layers", "experimental", "Keras 2.4.0..2.15.0"),  # gone in Keras 3
+    ("layers", "CuDNNLSTM", "Keras 2.0.9..2.15.0;"),  # 2.6-2.15 through the v1 API (tf.compat.v1.keras)
+])
+def test_public_api_names_per_release(module, name, timeline):
+    assert CATALOG.timeline(CATALOG.having_api_name(module, name)).startswith(timeline)
+
+
+def test_public_api_of_keras_1_has_no_initializers_module():
+    (keras122,) = CATALOG.target("1.2.2", "t").releases
+    assert keras122.api["initializers"] is None and "Dense" in keras122.api["layers"]

@@ -85,7 +85,7 @@ def main() -> None:
     print(f"wrote {len(entries)} releases to {args.output}", file=sys.stderr)
 
 
-SHARED_FIELDS = ("families", "functions", "layers", "positional_activation", "quirks", "strings")
+SHARED_FIELDS = ("api", "families", "functions", "layers", "positional_activation", "quirks", "strings")
 
 
 def render(entries: list[dict]) -> str:
@@ -152,23 +152,25 @@ def _tensorflow_member(name: str) -> bool:
     wanted = inner == "python/keras/activations.py" or inner in family_files or (
         inner.startswith(("python/keras/layers/", "python/keras/initializers/", "python/keras/utils/generic_utils"))
         and name.endswith(".py")
-    )
+    ) or any(name == t.format(pkg="keras", m=m) for t in API_MODULE_FILES for m in API_MODULES)
     return wanted and "/tests/" not in name and not name.endswith("_test.py")
 
 
 def tensorflow_path(member: str, private_tree: bool) -> str | None:
     """A wheel member's path below ``tensorflow/`` (``tensorflow-1.4.1.data/purelib/tensorflow/``,
     ``tensorflow_core/`` in TF 1.15-2.1), with TF 1.4-1.9's ``python/keras/_impl/keras/`` read as
-    ``python/keras/``; None for members outside it or, when ``private_tree``, the public re-exports."""
+    ``python/keras/`` and their public ``python/keras/`` modules as ``python/keras/api/keras/`` (where
+    later releases generate the public API); None for members outside ``tensorflow/``."""
     parts = member.split("/")
     start = next((i for i, part in enumerate(parts) if part in ("tensorflow", "tensorflow_core")), None)
     if start is None:
         return None
     inner = "/".join(parts[start + 1:])
-    if private_tree:
-        if not inner.startswith("python/keras/_impl/keras/"):
-            return None
-        inner = "python/keras/" + inner[len("python/keras/_impl/keras/"):]
+    if private_tree and inner.startswith("python/keras/"):
+        if inner.startswith("python/keras/_impl/keras/"):
+            inner = "python/keras/" + inner[len("python/keras/_impl/keras/"):]
+        else:  # TF 1.4-1.9's public tf.keras modules re-export the private tree
+            inner = "python/keras/api/keras/" + inner[len("python/keras/"):]
     return "tensorflow/" + inner
 
 class _RangeReader(io.RawIOBase):
@@ -227,6 +229,7 @@ def describe_release(distribution: str, version: str, sources: dict[str, str]) -
     entry["layers"] = layers
     entry["positional_activation"] = positional_activations(package, sources)
     entry["families"] = {family: family_table(package, family, sources) for family in FAMILIES}
+    entry["api"] = {module_name: public_names(package, module_name, sources) for module_name in API_MODULES}
     if _delegates_to_tensorflow(module):
         entry["delegates_to"] = "tensorflow"
         return entry
@@ -497,6 +500,88 @@ def _populated_modules(tree: ast.Module, path: str, sources: dict[str, str]) -> 
     return modules
 
 
+API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
+# Every file that can be the public ``keras.<module>`` of some release or route (``import keras``,
+# ``tf.keras``, Keras 3's ``keras._tf_keras``, the v1/v2 API trees TensorFlow generates).
+API_MODULE_FILES = (
+    "{pkg}/{m}/__init__.py", "{pkg}/{m}.py", "{pkg}/api/{m}/__init__.py",
+    "{pkg}/api/keras/{m}/__init__.py", "{pkg}/api/_v1/keras/{m}/__init__.py", "{pkg}/api/_v2/keras/{m}/__init__.py",
+    "{pkg}/_tf_keras/keras/{m}/__init__.py", "{pkg}/api/_tf_keras/keras/{m}/__init__.py",
+    "tensorflow/python/keras/api/keras/{m}/__init__.py", "tensorflow/python/keras/api/_v1/keras/{m}/__init__.py",
+    "tensorflow/python/keras/api/_v2/keras/{m}/__init__.py", "tensorflow/_api/v1/keras/{m}/__init__.py",
+    "tensorflow/_api/v2/keras/{m}/__init__.py", "tensorflow/keras/{m}/__init__.py",
+)
+
+
+def public_names(package: str, module: str, sources: dict[str, str]) -> list[str] | None:
+    """Public names ``keras.<module>`` binds in a release, over every file that can be that module
+    (a name any route has counts: the rule only flags names no route of the target has), plus its
+    submodules. None when a binding cannot be followed (a star import of a module the release does
+    not ship, a module ``__getattr__``): the release is then not judged."""
+    paths = [t.format(pkg=package, m=module) for t in API_MODULE_FILES]
+    found = [p for p in dict.fromkeys(paths) if p in sources]
+    if not found:
+        return None
+    names: set[str] = set()
+    for path in found:
+        bound = _bindings(path, sources, set())
+        if bound is None:
+            return None
+        names |= bound
+        if path.endswith("/__init__.py"):
+            directory = path[: -len("__init__.py")]
+            names |= {p[len(directory):].split("/")[0].removesuffix(".py") for p in sources if p.startswith(directory)}
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+def _bindings(path: str, sources: dict[str, str], seen: set[str], exported: bool = False) -> set[str] | None:
+    """Names module ``path`` binds at module level (its ``__all__`` when ``exported``, as ``import *``
+    takes them), following star imports; None when one cannot be followed."""
+    if path in seen:
+        return set()
+    seen.add(path)
+    try:
+        tree = ast.parse(sources[path])
+    except SyntaxError:
+        return None
+    package = path.rsplit("/", 1)[0].split("/")
+    names: set[str] = set()
+    listed = None
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, (ast.If, ast.Try, ast.With)):
+            statements += [s for part in ("body", "orelse", "finalbody", "handlers") for s in getattr(node, part, [])]
+        elif isinstance(node, ast.ExceptHandler):
+            statements += node.body
+        elif isinstance(node, ast.Import):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join((package[: len(package) - node.level + 1] if node.level else []) + ([node.module] if node.module else []))
+            for alias in node.names:
+                if alias.name != "*":
+                    names.add(alias.asname or alias.name)
+                    continue
+                target = _module_file(base, sources)
+                inner = _bindings(target, sources, seen, exported=True) if target else None
+                if inner is None:
+                    return None
+                names |= inner
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if node.name == "__getattr__":
+                return None
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+                    if target.id == "__all__" and isinstance(node.value, (ast.List, ast.Tuple)):
+                        listed = {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
+    if exported:
+        return listed if listed is not None else {n for n in names if not n.startswith("_")}
+    return names
+
+
 LAYER_ROOTS = ("{pkg}/layers/", "{pkg}/src/layers/", "tensorflow/python/keras/layers/")
 
 
@@ -557,6 +642,7 @@ def resolve_delegations(entries: list[dict]) -> None:
         if entry.pop("delegates_to", None):
             base = tensorflow["2.2"]
             entry.update({k: base[k] for k in ("functions", "strings", "quirks", "positional_activation", "families")})
+            entry["api"] = {m: names if names is not None else base["api"][m] for m, names in entry["api"].items()}
             entry["via"] = f"tensorflow {base['version']}"
 
 

@@ -29,6 +29,7 @@ class Release:
     quirks: frozenset[str]
     positional_activation: dict  # layer class -> index of ``activation`` among positional arguments
     families: dict  # "losses" -> {"names": [...], "case_insensitive": bool}
+    api: dict  # "layers" -> frozenset of the public names of keras.layers, or None when not known
 
     @property
     def shown_version(self) -> str:
@@ -216,7 +217,7 @@ class Catalog:
         Keras 1.2.2 (...)": raising the minimum version would not help then."""
         removed = self.removed_after(accepting, target)
         if removed is not None:
-            return f"it was removed after {removed.label} (accepted by {self.timeline(accepting)})"
+            return f"it was removed after {removed.label} (in {self.timeline(accepting)})"
         return f"it needs {self.timeline(accepting)}"
 
     @staticmethod
@@ -227,6 +228,10 @@ class Catalog:
         oldest = min(r.version for r in target.releases if r.distribution == distribution)
         mine = [r for r in accepting if r.distribution == distribution]
         return mine[-1] if mine and all(r.version < oldest for r in mine) else None
+
+    def having_api_name(self, module: str, name: str) -> list[Release]:
+        """Releases whose public ``keras.<module>`` has ``name`` (``optimizers``, ``AdamW``)."""
+        return [r for r in self.releases if name in (r.api.get(module) or ())]
 
     def accepting_identifier(self, family: str, name: str) -> list[Release]:
         def accepts(release: Release) -> bool:
@@ -270,6 +275,7 @@ def load() -> Catalog:
         {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]} for f, t in table.items()}
         for table in tables["families"]
     ]
+    api = [{m: None if names is None else frozenset(names) for m, names in table.items()} for table in tables["api"]]
     releases = [
         Release(
             distribution=entry["distribution"],
@@ -280,6 +286,7 @@ def load() -> Catalog:
             quirks=quirks[entry["quirks"]],
             positional_activation=tables["positional_activation"][entry["positional_activation"]],
             families=families[entry["families"]],
+            api=api[entry["api"]],
         )
         for entry in document["releases"]
     ]

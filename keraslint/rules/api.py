@@ -81,6 +81,69 @@ A typo fix to the single nearest name is safe; replacing a function the target l
 ))
 
 
+API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
+
+API_NAME_UNAVAILABLE = register(Rule(
+    code="KL203",
+    name="api-name-not-in-target",
+    summary="Class or function of keras.layers, optimizers, losses, metrics, ... that the target lacks",
+    fixable="never",
+    explanation='''
+## What it does
+Finds names imported from, or read as attributes of, the public `keras.layers`,
+`keras.optimizers`, `keras.losses`, `keras.metrics`, `keras.initializers`, `keras.regularizers`
+and `keras.constraints` (under `keras`, `tf.keras`, `tf_keras`, `keras_core`) that a targeted
+release does not have while another release does: `from keras.layers import ReLU` on Keras
+2.1.5, `tf.keras.optimizers.AdamW` with TensorFlow 2.10, `keras.layers.experimental` on Keras 3.
+The message names the releases that have it, or the last one that had it. Each release's
+public names are generated from its source (`tools/build_catalog.py`); names no release has
+are left to Python, and a release whose public module the catalog cannot follow is not judged.
+
+## Why is this bad?
+`ImportError` or `AttributeError` when the module is imported or the model built, on the
+machine that runs the older (or newer) Keras.
+
+## Example
+```python
+# keras-version = "2.10"
+optimizer = tf.keras.optimizers.AdamW(learning_rate=1e-3)
+```
+
+Use instead: raise the minimum Keras version, or use what the target has
+(`tf.keras.optimizers.experimental.AdamW` on TensorFlow 2.10).
+''',
+    options={"keras-version": "2.10"},
+    valid=(
+        'import tensorflow as tf\ntf.keras.optimizers.Adam(1e-3)\n',
+        'from keras.layers import ReLU, Dense\n',
+        'from keras.optimizers import Adamm\n',  # no release has it: Python says so
+    ),
+    invalid=(
+        'import tensorflow as tf\ntf.keras.optimizers.AdamW(1e-3)\n',
+        'from keras.layers import Dense, GroupNormalization\n',
+    ),
+))
+
+
+def api_name_accepted(module: str, name: str, context: Context) -> bool:
+    """``keras.<module>.<name>`` exists in every targeted release the catalog can judge, or in none
+    of the catalog's releases (then it is not a version question)."""
+    lacking = [r for r in context.target.releases if r.api.get(module) is not None and name not in r.api[module]]
+    return not lacking or name.startswith("_") or not context.catalog.having_api_name(module, name)
+
+
+def check_api_name(node: object, module: str, name: str, context: Context) -> Finding | None:
+    """``keras.<module>.<name>`` (``node`` is the name's token: an attribute or an imported alias)."""
+    if api_name_accepted(module, name, context):
+        return None
+    target = context.target
+    lacking = [r for r in target.releases if r.api.get(module) is not None and name not in r.api[module]]
+    where = lacking[0].label if len(lacking) == 1 else f"{len(lacking)} of the targeted releases ({lacking[0].label} ..)"
+    having = context.catalog.having_api_name(module, name)
+    return Finding(API_NAME_UNAVAILABLE, node,
+                   f"keras.{module}.{name} is not available in {where}; {context.catalog.needs(having, target)}")
+
+
 def _available(name: str, releases) -> bool:
     return all(name in r.functions or name in MODULE_HELPERS for r in releases)
 
