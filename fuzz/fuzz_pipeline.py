@@ -33,7 +33,7 @@ from keraslint.runner import Job, check_bytes  # noqa: E402
 CRASHES = ROOT / "fuzz" / "crashes"
 TOKENS = [
     b"activation=", b'"reul"', b"'ReLU'", b"keras.layers.Dense(", b"Activation(", b"import keras\n",
-    b"from tensorflow import keras\n", b"import tf_keras\n", b"keras.activations.", b"alpha=", b"(", b")",
+    b"from tensorflow import keras\n", b"import tf_keras\n", b"import keras_core\n", b"keras.activations.", b"alpha=", b"(", b")",
     b"[", b"]", b"{", b"}", b'"""', b"'''", b"\\", b"\r", b"\r\n", b"\n", b"\t", b"\x0c", b"\x00", b"#",
     b"# noqa", b"# keraslint: skip-file", b"%%bash\n", b"!ls\n", b"\xef\xbb\xbf", b"# -*- coding: latin-1 -*-\n",
     b"\xff", b"\xe9", b"lambda x: x", b"def f(:", b'"cells"', b'"source"', b"true", b"null", b"\"", b",",
@@ -44,7 +44,9 @@ TOKENS = [
 def make_job(mode: str, prefilter: bool = True) -> Job:
     catalog = load()
     return Job(
-        catalog.target("3.15", "fuzz"), catalog.target("2.15", "fuzz", "tf-keras"),
+        catalog.target("3.15", "fuzz"),
+        (("tf.keras", catalog.target("2.5", "fuzz", "tensorflow")), ("tf_keras", catalog.target("2.15", "fuzz", "tf-keras")),
+         ("keras_core", catalog.target("0.1.7", "fuzz", "keras-core"))),
         frozenset(select_codes(["ALL"], [])), mode=mode, unsafe_fixes=True, prefilter=prefilter,
     )
 

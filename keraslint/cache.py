@@ -29,7 +29,7 @@ def fingerprint(job) -> str:
     cache file is named by its CRC and reused only when the string stored inside matches."""
     settings = (
         __version__, FORMAT, load_catalog().digest,
-        [r.label for r in job.target.releases], [r.label for r in job.tf_keras_target.releases],
+        [r.label for r in job.target.releases], [(root, [r.label for r in t.releases]) for root, t in job.root_targets],
         sorted(job.enabled), sorted(job.extra_activations), job.per_file_ignores,
     )
     return json.dumps(settings, default=str)

@@ -16,6 +16,7 @@ from keraslint.registrations import registered_names
 from keraslint.resolve import (
     ACTIVATION_KEYWORDS,
     LOCAL_PREFIX,
+    ROOTS,
     CallRole,
     ModuleIndex,
     Resolver,
@@ -35,8 +36,10 @@ from keraslint.sources import parse
 LITERAL_TYPES = (str, bool, int, float)
 
 
-def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Finding]:
-    """Every finding in a module. Nodes are ast nodes, or (node, name) for a name inside a node."""
+def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: bool = True) -> list[Finding]:
+    """Every finding in a module, for the Keras roots in the resolver's scope. Nodes are ast nodes,
+    or (node, name) for a name inside a node. ``unrooted``: also judge sites that belong to no
+    root (``model.compile(...)``)."""
     findings: list[Finding] = []
     judged: set[int] = set()
     names = layer_names()
@@ -86,10 +89,12 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
             named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
             findings += check_keywords(owner, is_layer, named, context)
     _keyword_defaults(index, resolver, names, context.target, judge)
-    findings += _identifier_findings(index, resolver, keras_calls, context)
+    findings += _identifier_findings(index, resolver, keras_calls, context, unrooted)
     guarded = _guarded(index)
     for attribute in index.attributes:
         qualified = resolver.qualify(dotted_name(attribute))
+        if not resolver.scoped(qualified):
+            continue
         path = keras_path(qualified)
         public = (public_keras_path(qualified) or "").split(".")
         if is_activations_attribute(path):
@@ -102,6 +107,8 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context) -> list[Findi
         if finding:
             findings.append(finding)
     for statement in index.import_froms:
+        if not resolver.scoped(statement.module):
+            continue
         module = public_keras_path(statement.module) if statement.level == 0 else None
         for alias in statement.names if statement.level == 0 else ():
             if alias.name == "*":
@@ -134,7 +141,8 @@ def _guarded(index: ModuleIndex) -> set:
 GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 
 
-def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context) -> list[Finding]:
+def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context,
+                         unrooted: bool) -> list[Finding]:
     """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
     ``keras.<family>.get("...")``."""
     findings = []
@@ -153,7 +161,7 @@ def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: li
         family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
         if family and call.args:
             judge(_strings(call.args[0], nested=False), family)
-    if not (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
+    if not unrooted or not (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
         return findings
     for call in index.calls:
         if isinstance(call.func, ast.Attribute) and call.func.attr == "compile" and _may_be_model(call.func.value, resolver):
@@ -265,12 +273,13 @@ def local_functions(index: ModuleIndex, resolver: Resolver) -> frozenset[str]:
 def check_text(
     text: str,
     filename: str,
-    context_for: Callable[[bool], Context],
+    context_for: Callable[[str], Context],
     enabled: set[str] | None = None,
     package: str | None = None,
     project_exports: dict | None = None,
 ) -> list[Diagnostic]:
-    """Diagnostics for one source text. ``context_for(uses_tf_keras)`` picks the target."""
+    """Diagnostics for one source text. ``context_for(root)`` gives the target of each Keras root
+    (``keras``, ``tf.keras``, ``tf_keras``, ``keras_core``) the file imports."""
     tree = parse(text)
     if isinstance(tree, tuple):
         line, column, message = tree
@@ -278,12 +287,7 @@ def check_text(
     try:
         index = ModuleIndex(tree)
         resolver = Resolver(index, package, project_exports)
-        context = context_for(resolver.imports_tf_keras)
-        context = context._replace(
-            extra_activations=context.extra_activations | registered_names(index),
-            local_functions=local_functions(index, resolver),
-        )
-        findings = find(index, resolver, context)
+        findings = find_by_root(index, resolver, context_for)
         if enabled is not None:
             findings = [f for f in findings if f.rule.code in enabled]
         if not findings:
@@ -296,6 +300,31 @@ def check_text(
     except Exception as error:  # a bug in keraslint must not stop the run
         message = f"Internal error ({type(error).__name__}: {error}); please report it with this file"
         return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1)]
+
+
+def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[str], Context]) -> list[Finding]:
+    """``find`` once per distinct target among the roots the file imports, each run seeing only
+    its roots' names; the first run (the file's first root in ``ROOTS`` order) also judges sites
+    of no root, and a site two runs report is kept once."""
+    local = {"extra_activations": registered_names(index), "local_functions": local_functions(index, resolver)}
+    groups: dict[object, list[str]] = {}
+    for root in sorted(resolver.roots, key=ROOTS.index) or ["keras"]:
+        groups.setdefault(context_for(root).target.releases, []).append(root)
+    findings: list[Finding] = []
+    seen: set = set()
+    for number, roots in enumerate(groups.values()):
+        context = context_for(roots[0])
+        context = context._replace(extra_activations=context.extra_activations | local["extra_activations"],
+                                   local_functions=local["local_functions"])
+        resolver.in_scope = frozenset(roots) if len(groups) > 1 else None
+        for finding in find(index, resolver, context, unrooted=number == 0):
+            node = finding.node
+            key = (finding.rule.code, tuple(map(id, node)) if isinstance(node, tuple) else id(node))
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    resolver.in_scope = None
+    return findings
 
 
 class _Lines:

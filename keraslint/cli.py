@@ -20,6 +20,8 @@ from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
 from keraslint.rules.identifiers import FAMILY_WORDS
+
+ROOT_LABELS = {"tf.keras": "tf.keras", "tf_keras": "import tf_keras", "keras_core": "import keras_core"}
 from keraslint.settings import (
     OUTPUT_FORMATS,
     SettingsError,
@@ -164,7 +166,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         if extend_per_file_ignores:
             settings = settings._replace(per_file_ignores=settings.per_file_ignores + _per_file_ignores(extend_per_file_ignores))
         notices: list[str] = []
-        target, tf_keras_target = choose_target(settings, start.absolute(), notices=notices)
+        target, root_targets = choose_target(settings, start.absolute(), notices=notices)
         # As ruff: the configuration's selection, then the command line's on top of it.
         enabled = select_layers([(from_file.select, from_file.ignore, from_file.extend_select),
                                  (_codes(select), _codes(ignore), _codes(extend_select))])
@@ -174,13 +176,14 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
         click.echo(f"warning: {notice}", err=True)
     if verbose:
         click.echo(f"keraslint {__version__}; config: {settings.config_file or 'none'}", err=True)
-        click.echo(f"target: {target.describe()} — {target.reason}", err=True)
-        click.echo(f"files importing tf_keras: {tf_keras_target.describe()} — {tf_keras_target.reason}", err=True)
+        click.echo(f"target (import keras): {target.describe()} — {target.reason}", err=True)
+        for root, root_target in root_targets:
+            click.echo(f"target ({ROOT_LABELS[root]}): {root_target.describe()} — {root_target.reason}", err=True)
 
     fix = fix if fix is not None else False
     mode = "diff" if diff else "fix" if fix or fix_only or add_noqa else "check"
     job = Job(
-        target, tf_keras_target, frozenset(enabled), extra_activations=settings.extra_activations,
+        target, root_targets, frozenset(enabled), extra_activations=settings.extra_activations,
         per_file_ignores=settings.per_file_ignores, mode=mode, unsafe_fixes=settings.unsafe_fixes,
     )
     cache = None
@@ -238,7 +241,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
     summary = "" if quiet or report_format not in HUMAN_FORMATS or statistics else _summary(diagnostics, results, job, mode)
     if summary:  # a pin outside the catalog, judged against the nearest release: said every time
         summary += "".join(f"note: {notice}\n" for notice in dict.fromkeys(
-            t.notice for t in (target, tf_keras_target) if t.notice))
+            t.notice for t in (target, *(t for _, t in root_targets)) if t.notice))
     if show_fixes and mode != "check":
         summary = _fixes_applied(results, mode) + summary
     if output_file:

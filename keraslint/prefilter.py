@@ -69,6 +69,9 @@ def needles() -> tuple[str, ...]:
     return cover({"ctivation", *positional_layers()})
 
 
+# A file can reach a root's Keras only if it contains the root's word (or imports from project
+# modules, which may re-export it): ``tf.keras`` needs ``tensorflow`` (``import tensorflow as tf``).
+ROOT_WORDS = {"tf.keras": "tensorflow", "tf_keras": "tf_keras", "keras_core": "keras_core"}
 IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "init", "compile", "get")
 
 
@@ -357,19 +360,21 @@ STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
 class Prefilter:
     """Decides, from a file's text, that it cannot have a finding for these targets.
 
-    ``contexts`` are the rule contexts of the main target and of the target for files that
-    import tf_keras; a literal is clean when the rules accept it for the target(s)
-    the file may be checked against.
+    ``main`` is the rule context of the target of ``import keras``; ``by_root`` the contexts of
+    each Keras root (``tf.keras``, ``tf_keras``, ``keras_core``). A literal is clean when the rules
+    accept it for every target the file may be checked against: the main one, and those of the
+    roots whose word the file contains (all of them when it imports from project modules).
     """
 
-    def __init__(self, contexts: tuple[Context, Context], enabled: frozenset[str] | None = None):
-        self.contexts_of = {False: contexts[:1], True: contexts}
+    def __init__(self, main: Context, by_root: dict[str, Context], enabled: frozenset[str] | None = None):
+        self.main = main
+        self.by_root = {root: c for root, c in by_root.items() if c.target.releases != main.target.releases}
         self.families = {code[:3] for code in enabled} if enabled is not None else {"KL1", "KL2", "KL3", "KL4"}
         self.judged: dict[tuple, bool] = {}
         self.absent_paths = [path.rsplit(".", 1) for path in load_catalog().overrides["absent_modules"]["paths"]]
-        main, tf_keras = (_flagged_keywords(context) for context in contexts)
-        self.flagged_of = {False: main, True: {o: main.get(o, set()) | tf_keras.get(o, set()) for o in {*main, *tf_keras}}}
-        owners = set(self.flagged_of[True])
+        self.flagged_by_root = {root: _flagged_keywords(c) for root, c in [("keras", main), *self.by_root.items()]}
+        self.selections: dict[frozenset[str], tuple] = {}
+        owners = set().union(*self.flagged_by_root.values())
         self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
         self.needles = needles() + cover(owners)
 
@@ -390,8 +395,7 @@ class Prefilter:
             return "import" in text and any(m.aliased for m in self.modules().values())
         if "keras" not in text and not any(m.exports for m in self.modules().values()):
             return False
-        self.contexts = self.contexts_of["tf_keras" in text]
-        self.flagged = self.flagged_of["tf_keras" in text]
+        self._select(text)
         if len(text) > MAX_LINE and max(map(len, text.split("\n"))) > MAX_LINE:
             return True  # the patterns below read a line once per site on it: keep that linear
         text, self.code = code_view(text)
@@ -407,6 +411,20 @@ class Prefilter:
             )
         except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
             return True
+
+    def _select(self, text: str) -> None:
+        """The contexts (and flagged activation keywords) this file may be checked against."""
+        exports = any(m.exports for m in self.modules().values())
+        roots = frozenset(r for r in self.by_root if exports or ROOT_WORDS[r] in text)
+        if roots not in self.selections:
+            chosen = ["keras", *sorted(roots)]
+            flagged: dict[str, set[str]] = {}
+            for root in chosen:
+                for owner, keywords in self.flagged_by_root[root].items():
+                    flagged.setdefault(owner, set()).update(keywords)
+            contexts = (self.main, *(self.by_root[r] for r in chosen[1:]))
+            self.selections[roots] = (roots, contexts, flagged)
+        self.selection, self.contexts, self.flagged = self.selections[roots]
 
     def _broken_statements(self, text: str) -> bool:
         """A statement broken where the site patterns expect it whole: a line of code opening
@@ -477,7 +495,7 @@ class Prefilter:
 
     def _valid(self, accepts, value: str, *family: str) -> bool:
         """The rules' ``accepts`` function accepts ``value`` for the file's target(s)."""
-        key = (accepts.__name__, len(self.contexts), *family, value)
+        key = (accepts.__name__, self.selection, *family, value)
         if key not in self.judged:
             self.judged[key] = all(accepts(*family, value, c) for c in self.contexts)
         return self.judged[key]

@@ -72,6 +72,19 @@ def keras_path(qualified: str | None) -> str | None:
     return None
 
 
+ROOTS = ("keras", "tf.keras", "tf_keras", "keras_core")
+
+
+def import_root(qualified: str) -> str:
+    """Which Keras a qualified name belongs to, for choosing its target: ``tf_keras``,
+    ``keras_core``, ``tf.keras`` (anything under ``tensorflow``) or ``keras`` (the standalone
+    package, and libraries and shims built on it)."""
+    head = qualified.partition(".")[0]
+    if head in ("tf_keras", "keras_core"):
+        return head
+    return "tf.keras" if head == "tensorflow" else "keras"
+
+
 def public_keras_path(qualified: str | None) -> str | None:
     """``tensorflow.keras.optimizers.AdamW`` -> ``optimizers.AdamW``, under a public Keras root only."""
     for root in PUBLIC_KERAS_ROOTS:
@@ -311,10 +324,12 @@ class Resolver:
                 defined.add(name)
         self.bindings = {name: target for name, target in bindings.items() if name not in defined}
         self.ambiguous = defined | set(collector.imported)
-        self.imports_tf_keras = any(
-            q == "tf_keras" or q.startswith("tf_keras.")
-            for q in set().union(*collector.imported.values(), collector.star_modules)
+        imported = set().union(*collector.imported.values(), collector.star_modules) | set(self.bindings.values())
+        self.roots = frozenset(  # ``import tensorflow as tf`` reaches tf.keras too
+            import_root(q) for q in imported
+            if keras_path(q) is not None or any(root.startswith(q + ".") for root in KERAS_ROOTS)
         )
+        self.in_scope: frozenset[str] | None = None  # the roots whose names ``keras`` resolves (None: every root)
         self.star_modules = [m for m in collector.star_modules if keras_path(m) is not None]
         self.imported_names = frozenset(collector.imported)
         self.uses_keras = bool(self.star_modules) or any(keras_path(t) is not None for t in self.bindings.values())
@@ -338,8 +353,15 @@ class Resolver:
         return f"{self.star_modules[0]}.{dotted}"
 
     def keras(self, dotted: str | None) -> str | None:
-        """The path below the Keras root (``layers.Dense``) when ``dotted`` refers to Keras."""
-        return keras_path(self.qualify(dotted))
+        """The path below the Keras root (``layers.Dense``) when ``dotted`` refers to Keras under
+        one of the roots in scope."""
+        qualified = self.qualify(dotted)
+        return keras_path(qualified) if self.scoped(qualified) else None
+
+    def scoped(self, qualified: str | None) -> bool:
+        """``qualified`` is under a root in scope: a file that mixes roots (``import keras`` and
+        ``tf.keras``) is judged root by root, each against its own target."""
+        return self.in_scope is None or qualified is None or import_root(qualified) in self.in_scope
 
     def exports(self) -> dict[str, str]:
         """The Keras names this module binds, for modules that import them from it."""

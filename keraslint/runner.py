@@ -19,6 +19,7 @@ from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
 from keraslint.rules import Context
+from keraslint.resolve import ROOTS
 from keraslint.sources import (
     LINE_BREAK,
     SourceError,
@@ -54,8 +55,8 @@ MAX_FIX_ROUNDS = 3
 class Job:
     """Everything a worker needs to check one file (picklable)."""
 
-    target: Target
-    tf_keras_target: Target
+    target: Target  # for ``import keras`` (and any root without a target of its own)
+    root_targets: tuple[tuple[str, Target], ...]  # ("tf_keras", target), ("tf.keras", ...), ("keras_core", ...)
     enabled: frozenset[str]
     extra_activations: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -69,11 +70,13 @@ class Job:
         """The textual proof of cleanliness for this job's targets and rules."""
         from keraslint.prefilter import Prefilter
 
-        return Prefilter((self.context_for(False), self.context_for(True)), self.enabled)
+        return Prefilter(self.context_for("keras"), {root: self.context_for(root) for root in ROOTS}, self.enabled)
 
-    def context_for(self, uses_tf_keras: bool) -> Context:
-        target = self.tf_keras_target if uses_tf_keras else self.target
-        return Context(target, load_catalog(), self.extra_activations)
+    def target_for(self, root: str) -> Target:
+        return dict(self.root_targets).get(root, self.target)
+
+    def context_for(self, root: str) -> Context:
+        return Context(self.target_for(root), load_catalog(), self.extra_activations)
 
 
 def display_path(path: Path) -> str:
@@ -255,7 +258,7 @@ def _check_model(source: bytes | Path, shown: str, job: Job) -> FileResult:
         if not stat.S_ISREG(os.stat(source).st_mode):
             return FileResult(shown, [_file_diagnostic("KL001", "Not a regular file; not checked", shown)])
         source = str(source)
-    found = check_model(source, shown, job.context_for(False))
+    found = check_model(source, shown, job.context_for("keras"))
     return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
 
 

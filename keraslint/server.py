@@ -72,9 +72,9 @@ class KeraslintServer(LanguageServer):
 
     def _job(self, config: Path | None, path: Path) -> Job:
         settings = load_settings(config)
-        target, tf_keras_target = choose_target(settings, path.absolute())
+        target, root_targets = choose_target(settings, path.absolute())
         enabled = select_layers([(settings.select, settings.ignore, settings.extend_select)])
-        job = Job(target, tf_keras_target, frozenset(enabled), extra_activations=settings.extra_activations,
+        job = Job(target, root_targets, frozenset(enabled), extra_activations=settings.extra_activations,
                   per_file_ignores=settings.per_file_ignores, unsafe_fixes=settings.unsafe_fixes)
         announcement = (str(config), target.describe())
         if announcement not in self.told:

@@ -5,6 +5,7 @@ Files are read as data (TOML, INI, YAML-ish lines, requirement lines); nothing i
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -202,29 +203,62 @@ def project_root(start: Path) -> Path | None:
     return None
 
 
+RootTargets = tuple  # ((root, Target), ...) for the roots judged apart from ``import keras``
+
+
 def choose_target(settings: Settings, start: Path, the_catalog: Catalog | None = None,
-                  notices: list[str] | None = None) -> tuple[Target, Target]:
-    """(target for ordinary files, target for files importing tf_keras); project files that
-    could not be read are named in ``notices``."""
+                  notices: list[str] | None = None) -> tuple[Target, RootTargets]:
+    """(target for ``import keras``, the targets of the other roots: ``tf.keras``, ``tf_keras``,
+    ``keras_core``); project files that could not be read are named in ``notices``."""
     the_catalog = the_catalog or catalog_module.load()
+    requirements = None
     if settings.keras_version:
         where = "--keras-version" if settings.config_file is None else f"keras-version in {settings.config_file}"
         target = the_catalog.target(settings.keras_version, f"configured: {where} = {settings.keras_version!r}")
-        return target, _tf_keras_target(the_catalog, None, target)
-    root = project_root(start)
-    requirements = read_project_requirements(root, notices) if root else None
-    if requirements and not requirements.empty:
-        target = target_from_requirements(requirements, the_catalog)
-        return target, _tf_keras_target(the_catalog, requirements, target)
-    installed = installed_keras_version()
-    if installed:
-        target = the_catalog.target(installed, f"installed keras distribution {installed} (package metadata)")
-        return target, _tf_keras_target(the_catalog, None, target)
-    target = the_catalog.default_target()
-    return target, _tf_keras_target(the_catalog, None, target)
+    else:
+        root = project_root(start)
+        requirements = read_project_requirements(root, notices) if root else None
+        if requirements and not requirements.empty:
+            target = target_from_requirements(requirements, the_catalog)
+        else:
+            requirements = None
+            installed = installed_keras_version()
+            target = (the_catalog.target(installed, f"installed keras distribution {installed} (package metadata)")
+                      if installed else the_catalog.default_target())
+    return target, (
+        ("tf.keras", _tf_dot_keras_target(the_catalog, requirements, target)),
+        ("tf_keras", _tf_keras_target(the_catalog, requirements)),
+        ("keras_core", _keras_core_target(the_catalog, requirements)),
+    )
 
 
-def _tf_keras_target(the_catalog: Catalog, requirements: Requirements | None, fallback: Target) -> Target:
+def _tf_dot_keras_target(the_catalog: Catalog, requirements: Requirements | None, keras: Target) -> Target:
+    """``tf.keras`` is what the pinned TensorFlow bundles (TF 2.16+: Keras 3, the project's keras pin
+    when it has one, or tf-keras when ``TF_USE_LEGACY_KERAS`` is set); without a TensorFlow pin, the
+    target of ``import keras``."""
+    if requirements is None or requirements.tensorflow is None:
+        return keras
+    keras3 = list(keras.releases) if requirements.keras is not None else None
+    if os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true"):
+        keras3 = list(_tf_keras_target(the_catalog, requirements).releases)
+    releases = tensorflow_releases(requirements.tensorflow, the_catalog, keras3)
+    if not releases:
+        return the_catalog.nearest_target(str(requirements.tensorflow), f"tensorflow{requirements.tensorflow} from "
+                                          f"{requirements.source}", "tensorflow")
+    return Target(tuple(releases), f"tensorflow{requirements.tensorflow} from {requirements.source} (the Keras it bundles)")
+
+
+def _keras_core_target(the_catalog: Catalog, requirements: Requirements | None) -> Target:
+    """Files importing keras_core: the project's keras-core pin, else the newest keras-core."""
+    if requirements is not None and requirements.keras_core is not None:
+        releases = _select(the_catalog.of("keras-core"), requirements.keras_core)
+        if releases:
+            return Target(tuple(releases), f"keras-core {requirements.keras_core or '(any)'} from {requirements.source}")
+    newest = the_catalog.newest("keras-core")
+    return Target((newest,), f"file imports keras_core: newest keras-core in the catalog ({newest.version})")
+
+
+def _tf_keras_target(the_catalog: Catalog, requirements: Requirements | None) -> Target:
     """Files importing tf_keras are Keras 2 code: the project's tf-keras pin, else the newest tf-keras."""
     if requirements is not None and requirements.tf_keras is not None:
         releases = _select(the_catalog.of("tf-keras"), requirements.tf_keras)
@@ -270,12 +304,13 @@ def target_from_requirements(requirements: Requirements, the_catalog: Catalog) -
     return the_catalog.default_target()
 
 
-def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog) -> list:
+def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog, keras3: list | None = None) -> list:
     """The Keras each TensorFlow minor allowed by ``specifier`` runs with.
 
     TF 1.4-2.5 bundle tf.keras (TF 1.0-1.3 have none: such pins find nothing here and are judged
     against the nearest bundle); TF 2.6-2.15 depend on keras of the same minor; TF 2.16+ use
-    Keras 3 (the newest, as pip resolves it) or tf-keras when the project depends on it.
+    Keras 3 (``keras3`` when given: the project's keras pin or tf-keras, else the newest, as pip
+    resolves it).
     """
     overrides = the_catalog.overrides["tensorflow_bundles"]
     bundled_until = Version(overrides["bundled_until"])
@@ -294,7 +329,7 @@ def tensorflow_releases(specifier: SpecifierSet, the_catalog: Catalog) -> list:
         elif minor <= keras2_until:
             chosen += [r for r in the_catalog.of("keras") if r.version.major == 2 and r.version.minor == minor][-1:]
         else:  # TF 2.16+: ``tf.keras`` and ``import keras`` are Keras 3 (tf_keras files have their own target)
-            chosen.append(the_catalog.newest("keras"))
+            chosen += keras3 or [the_catalog.newest("keras")]
     unique = []
     for release in chosen:
         if release not in unique:

@@ -16,12 +16,19 @@ DEFAULT_TEST_TARGET = "3.15"  # pinned so fixtures do not change when the catalo
 HEADER = re.compile(r"#\s*keraslint-test:\s*keras-version=(\S+)")
 
 
-def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool = False, prefilter: bool = True, **extra) -> Job:
+def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool = False, prefilter: bool = True,
+             tensorflow: str | None = None, **extra) -> Job:
+    """A job targeting Keras ``spec``; ``tf.keras`` follows it unless ``tensorflow`` names the
+    TensorFlow whose tf.keras it is."""
     catalog = load()
     target = catalog.target(spec, "test")
     tf_keras = catalog.target(str(catalog.newest("tf-keras").version), "test", distribution="tf-keras")
+    keras_core = catalog.target(str(catalog.newest("keras-core").version), "test", distribution="keras-core")
+    roots = (("tf_keras", tf_keras), ("keras_core", keras_core))
+    if tensorflow:
+        roots += (("tf.keras", catalog.target(tensorflow, "test", distribution="tensorflow")),)
     enabled = frozenset(select_codes(["KL"], []))
-    return Job(target, tf_keras, enabled, mode=mode, unsafe_fixes=unsafe, prefilter=prefilter, **extra)
+    return Job(target, roots, enabled, mode=mode, unsafe_fixes=unsafe, prefilter=prefilter, **extra)
 
 
 def fixture_target(data: bytes) -> str:

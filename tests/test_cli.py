@@ -190,7 +190,26 @@ def test_verbose_names_the_target_and_why(tmp_path):
     (tmp_path / "requirements.txt").write_text("tensorflow==2.4.1\n")
     (tmp_path / "a.py").write_text(GOOD)
     result = run("check", "-v", "--no-cache", "a.py", cwd=tmp_path)
-    assert "target: tf.keras in TensorFlow 2.4 — tensorflow==2.4.1 from" in result.stderr
+    assert "target (import keras): tf.keras in TensorFlow 2.4 — tensorflow==2.4.1 from" in result.stderr
+    assert "target (tf.keras): tf.keras in TensorFlow 2.4 — tensorflow==2.4.1 from" in result.stderr
+    assert "target (import tf_keras): tf-keras " in result.stderr
+    assert "target (import keras_core): keras-core 0.1.7 — file imports keras_core" in result.stderr
+
+
+def test_a_file_that_mixes_roots_is_judged_per_call(tmp_path):
+    """keras 3.6 pinned beside TensorFlow 2.4: ``LeakyReLU(negative_slope=...)`` is right for
+    ``keras.layers`` and wrong for ``tf.keras.layers`` (which calls it ``alpha``), in one file."""
+    (tmp_path / "requirements.txt").write_text("keras==3.6.0\ntensorflow==2.4.1\n")
+    (tmp_path / "a.py").write_text(
+        "import keras\nimport tensorflow as tf\n"
+        "keras.layers.LeakyReLU(negative_slope=0.2)\n"
+        "tf.keras.layers.LeakyReLU(negative_slope=0.2)\n"
+        "tf.keras.layers.Dense(3, activation='gelu')\n"
+        "keras.layers.Dense(3, activation='gelu')\n"
+    )
+    result = run("check", "--no-cache", "--output-format", "concise", "a.py", cwd=tmp_path)
+    lines = [line.split(": ", 1)[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith("a.py")]
+    assert lines == ["a.py:4:27 KL201"], result.stdout  # gelu is in TF 2.4 and Keras 3.6
 
 
 def test_rule_command_and_readme_table():

@@ -23,10 +23,10 @@ from keraslint.sources import parse
 EXAMPLES = int(os.environ.get("KERASLINT_EXAMPLES", "300"))  # generated programs per property test
 
 
-def both_ways(source: str, spec: str = "3.15"):
+def both_ways(source: str, spec: str = "3.15", tensorflow: str | None = None):
     data = source.encode()
-    fast = check_bytes(data, "x.py", make_job(spec, prefilter=True)).diagnostics
-    full = check_bytes(data, "x.py", make_job(spec, prefilter=False)).diagnostics
+    fast = check_bytes(data, "x.py", make_job(spec, prefilter=True, tensorflow=tensorflow)).diagnostics
+    full = check_bytes(data, "x.py", make_job(spec, prefilter=False, tensorflow=tensorflow)).diagnostics
     return fast, full
 
 
@@ -208,6 +208,14 @@ TEMPLATES = [
     "import tensorflow.keras as K\nK.activations.{w}",
     "model.compile(optimizer=optimizers.Adam(learning_rate=0.1), loss=[{v}], metrics=[metrics.get({v}), {v}])",
     "s = '#' + {v}; layers.Activation({v})",
+    "layers.GroupNormalization(4)",
+    "optimizers.AdamW(learning_rate=1e-3)",
+    "layers.experimental.preprocessing.Rescaling(1.0)",
+    "from keras.layers import ReLU, GroupNormalization",
+    "from tensorflow.keras.optimizers import AdamW",
+    "tf.keras.layers.LeakyReLU(negative_slope=0.2)",
+    "tf.keras.layers.Dense(4, activation={v})",
+    "Dense(64, init={v})",
 ]
 
 
@@ -217,6 +225,8 @@ def programs(draw):
         "import keras\nfrom keras import layers, activations, initializers, optimizers, metrics\n",
         "from tensorflow.keras import layers, activations, initializers, optimizers, metrics\n",
         "import tf_keras as keras\nfrom tf_keras import layers, activations, initializers, optimizers, metrics\n",
+        "import keras_core as keras\nfrom keras_core import layers, activations, initializers, optimizers, metrics\n",
+        "import tensorflow as tf\nfrom keras import layers, activations, initializers, optimizers, metrics\n",
     ]))
     lines = []
     for template in draw(st.lists(st.sampled_from(TEMPLATES), min_size=1, max_size=5)):
@@ -229,9 +239,9 @@ def programs(draw):
 
 @pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(programs(), st.sampled_from(["2.3", "2.15", "3.15"]))
-def test_prefilter_agrees_on_generated_programs(source, spec):
-    fast, full = both_ways(source, spec)
+@given(programs(), st.sampled_from(["1.2.2", "2.3", "2.15", "3.15"]), st.sampled_from([None, "1.15", "2.4"]))
+def test_prefilter_agrees_on_generated_programs(source, spec, tensorflow):
+    fast, full = both_ways(source, spec, tensorflow)
     assert fast == full
 
 

@@ -123,11 +123,12 @@ def test_tensorflow_216_with_tf_keras_keeps_keras_3_for_import_keras(tmp_path, m
     as tf-keras: dozens of wrong KL201 on Keras 3 code)."""
     write(tmp_path, "requirements.txt", "tensorflow==2.17.0\ntf-keras==2.17.0\n")
     monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
-    target, tf_keras = choose_target(Settings(), tmp_path)
-    assert labels(target)[0].startswith("Keras 3.") and labels(tf_keras) == ["tf-keras 2.17.0"]
+    target, roots = choose_target(Settings(), tmp_path)
+    assert labels(target)[0].startswith("Keras 3.") and labels(dict(roots)["tf_keras"]) == ["tf-keras 2.17.0"]
+    assert labels(dict(roots)["tf.keras"])[0].startswith("Keras 3.")
     write(tmp_path, "requirements.txt", "tf_keras==2.15.0\ntensorflow\n")
-    target, tf_keras = choose_target(Settings(), tmp_path)
-    assert labels(target)[0].startswith("Keras 3.") and labels(tf_keras) == ["tf-keras 2.15.0"]
+    target, roots = choose_target(Settings(), tmp_path)
+    assert labels(target)[0].startswith("Keras 3.") and labels(dict(roots)["tf_keras"]) == ["tf-keras 2.15.0"]
 
 
 @pytest.mark.parametrize("pin, judged_against, noticed", [
@@ -154,8 +155,34 @@ def test_no_pin_is_refused(tmp_path, monkeypatch, pin, judged_against, noticed):
 def test_tf_keras_files_get_the_projects_tf_keras(tmp_path, monkeypatch):
     write(tmp_path, "requirements.txt", "keras==3.6.0\ntf_keras==2.16.0\n")
     monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
-    target, tf_keras = choose_target(Settings(), tmp_path)
-    assert labels(target) == ["Keras 3.6.0"] and labels(tf_keras) == ["tf-keras 2.16.0"]
+    target, roots = choose_target(Settings(), tmp_path)
+    assert labels(target) == ["Keras 3.6.0"] and labels(dict(roots)["tf_keras"]) == ["tf-keras 2.16.0"]
+
+
+@pytest.mark.parametrize("requirements, roots", [
+    # a standalone Keras pin beside TF 2.4: ``import keras`` is Keras 2.4.3, ``tf.keras`` what TF 2.4 bundles
+    ("keras==2.4.3\ntensorflow==2.4.1\n", {"keras": "Keras 2.4.3", "tf.keras": "tf.keras in TensorFlow 2.4"}),
+    # TF 2.16+ with a Keras 3 pin: tf.keras is that Keras
+    ("keras==3.6.0\ntensorflow==2.17.0\n", {"keras": "Keras 3.6.0", "tf.keras": "Keras 3.6.0"}),
+    # no TensorFlow pin: tf.keras follows import keras
+    ("keras==2.12.0\n", {"keras": "Keras 2.12.0", "tf.keras": "Keras 2.12.0"}),
+    ("keras-core==0.1.5\ntensorflow==2.14.0\n", {"keras_core": "keras-core 0.1.5", "tf.keras": "Keras 2.14.0"}),
+    ("tensorflow==2.15.0\n", {"keras_core": "keras-core 0.1.7", "tf_keras": "tf-keras 2.21.0"}),
+])
+def test_each_root_gets_its_own_target(tmp_path, monkeypatch, requirements, roots):
+    write(tmp_path, "requirements.txt", requirements)
+    monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
+    target, others = choose_target(Settings(), tmp_path)
+    got = {"keras": labels(target)[0], **{root: labels(t)[0] for root, t in others}}
+    assert {root: got[root] for root in roots} == roots
+
+
+def test_tf_use_legacy_keras_makes_tf_keras_tf_keras(tmp_path, monkeypatch):
+    write(tmp_path, "requirements.txt", "tensorflow==2.17.0\ntf-keras==2.17.0\n")
+    monkeypatch.setattr("keraslint.settings.installed_keras_version", lambda: None)
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    target, others = choose_target(Settings(), tmp_path)
+    assert labels(target)[0].startswith("Keras 3.") and labels(dict(others)["tf.keras"]) == ["tf-keras 2.17.0"]
 
 
 def test_installed_distribution_then_newest(tmp_path, monkeypatch):
