@@ -20,8 +20,6 @@ from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
 from keraslint.rules.identifiers import FAMILY_WORDS
-
-ROOT_LABELS = {"tf.keras": "tf.keras", "tf_keras": "import tf_keras", "keras_core": "import keras_core"}
 from keraslint.settings import (
     OUTPUT_FORMATS,
     SettingsError,
@@ -34,6 +32,7 @@ from keraslint.settings import (
 )
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+ROOT_LABELS = {"tf.keras": "tf.keras", "tf_keras": "import tf_keras", "keras_core": "import keras_core"}
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -18,8 +18,8 @@ from keraslint.catalog import Target
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
-from keraslint.rules import Context
 from keraslint.resolve import ROOTS
+from keraslint.rules import Context
 from keraslint.sources import (
     LINE_BREAK,
     SourceError,
