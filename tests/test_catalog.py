@@ -94,6 +94,12 @@ def test_catalog_data_is_sorted_and_headed():
         assert strings == sorted(strings)
     for entry in document["releases"]:  # every table a release refers to exists
         assert all(0 <= entry[field] < len(document["tables"][field]) for field in document["tables"])
+    api = json.loads((DATA_DIR / "api.json").read_text())
+    assert api["generated_by"] == "python tools/build_catalog.py"
+    assert sorted(api["releases"]) == sorted(f"{e['distribution']} {e['version']}" for e in document["releases"])
+    for modules in api["releases"].values():
+        assert all(n is None or 0 <= n < len(api["lists"]) for n in modules.values())
+    assert all(names == sorted(names) for names in api["lists"])
 
 
 @given(st.sampled_from(sorted(CATALOG.all_strings)), st.sampled_from([r for r in CATALOG.releases]))
@@ -191,4 +197,4 @@ def test_public_api_names_per_release(module, name, timeline):
 
 def test_public_api_of_keras_1_has_no_initializers_module():
     (keras122,) = CATALOG.target("1.2.2", "t").releases
-    assert keras122.api["initializers"] is None and "Dense" in keras122.api["layers"]
+    assert keras122.public_names("initializers") is None and "Dense" in keras122.public_names("layers")

@@ -79,13 +79,44 @@ def main() -> None:
             entries.append(describe_release(distribution, str(version), sources))
     entries.extend(tensorflow_entries())
     resolve_delegations(entries)
+    api = render_api(entries)  # apart: read only when a file names something of keras.layers & co.
     text = render(entries)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {len(entries)} releases to {args.output}", file=sys.stderr)
+    args.output.with_name(API_FILE).write_text(api, encoding="utf-8")
+    print(f"wrote {len(entries)} releases to {args.output} and {API_FILE}", file=sys.stderr)
 
 
-SHARED_FIELDS = ("api", "families", "functions", "layers", "positional_activation", "quirks", "strings")
+API_FILE = "api.json"
+
+
+def render_api(entries: list[dict]) -> str:
+    """The public names of each release's modules (taken out of the entries): each distinct name
+    list once, releases mapping module -> list index (null: not known)."""
+    lists: list[list[str]] = []
+    index: dict[str, int] = {}
+    releases = {}
+    for entry in entries:
+        modules = {}
+        for module, names in entry.pop("api").items():
+            if names is not None:
+                key = json.dumps(names)
+                modules[module] = index.setdefault(key, len(lists))
+                if modules[module] == len(lists):
+                    lists.append(names)
+            else:
+                modules[module] = None
+        releases[f"{entry['distribution']} {entry['version']}"] = modules
+    document = {
+        "generated_by": "python tools/build_catalog.py",
+        "note": "GENERATED FILE - do not edit. Public names of keras.<module> per release (null: not known).",
+        "lists": lists,
+        "releases": releases,
+    }
+    return json.dumps(document, indent=0, sort_keys=True) + "\n"
+
+
+SHARED_FIELDS = ("families", "functions", "layers", "positional_activation", "quirks", "strings")
 
 
 def render(entries: list[dict]) -> str:

@@ -29,7 +29,6 @@ class Release:
     quirks: frozenset[str]
     positional_activation: dict  # layer class -> index of ``activation`` among positional arguments
     families: dict  # "losses" -> {"names": [...], "case_insensitive": bool}
-    api: dict  # "layers" -> frozenset of the public names of keras.layers, or None when not known
 
     @property
     def shown_version(self) -> str:
@@ -41,6 +40,15 @@ class Release:
     @property
     def label(self) -> str:
         return f"{DISTRIBUTION_LABELS[self.distribution]} {self.shown_version}"
+
+    def public_names(self, module: str) -> frozenset[str] | None:
+        """The public names of ``keras.<module>`` in this release, or None when not known."""
+        return public_names_of(self.distribution, str(self.version)).get(module)
+
+    def lacks(self, module: str, name: str) -> bool:
+        """``keras.<module>.<name>`` is known to be absent from this release."""
+        names = self.public_names(module)
+        return names is not None and name not in names
 
     def __hash__(self) -> int:
         return hash((self.distribution, self.version))
@@ -107,7 +115,7 @@ class Catalog:
         an edit (nobody forges these files), and hashlib would load OpenSSL (~10 ms)."""
         import zlib
 
-        data = b"".join((DATA_DIR / name).read_bytes() for name in ("releases.json", "overrides.json"))
+        data = b"".join((DATA_DIR / name).read_bytes() for name in ("releases.json", "api.json", "overrides.json"))
         return f"{zlib.crc32(data):08x}-{len(data)}"
 
     def of(self, distribution: str) -> list[Release]:
@@ -231,7 +239,7 @@ class Catalog:
 
     def having_api_name(self, module: str, name: str) -> list[Release]:
         """Releases whose public ``keras.<module>`` has ``name`` (``optimizers``, ``AdamW``)."""
-        return [r for r in self.releases if name in (r.api.get(module) or ())]
+        return [r for r in self.releases if name in (r.public_names(module) or ())]
 
     def accepting_identifier(self, family: str, name: str) -> list[Release]:
         def accepts(release: Release) -> bool:
@@ -265,6 +273,24 @@ def usage_counts() -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=1)
+def _api_document() -> tuple[list, dict]:
+    document = json.loads((DATA_DIR / "api.json").read_bytes())
+    return [None] * len(document["lists"]), document
+
+
+@functools.lru_cache(maxsize=None)
+def public_names_of(distribution: str, version: str) -> dict[str, frozenset[str] | None]:
+    """``api.json``'s names for one release, read on the first question (most runs ask none)."""
+    converted, document = _api_document()
+    modules = {}
+    for module, number in document["releases"][f"{distribution} {version}"].items():
+        if number is not None and converted[number] is None:
+            converted[number] = frozenset(document["lists"][number])
+        modules[module] = None if number is None else converted[number]
+    return modules
+
+
+@functools.lru_cache(maxsize=1)
 def load() -> Catalog:
     document = json.loads((DATA_DIR / "releases.json").read_bytes())
     overrides_raw = (DATA_DIR / "overrides.json").read_bytes()
@@ -275,7 +301,6 @@ def load() -> Catalog:
         {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]} for f, t in table.items()}
         for table in tables["families"]
     ]
-    api = [{m: None if names is None else frozenset(names) for m, names in table.items()} for table in tables["api"]]
     releases = [
         Release(
             distribution=entry["distribution"],
@@ -286,7 +311,6 @@ def load() -> Catalog:
             quirks=quirks[entry["quirks"]],
             positional_activation=tables["positional_activation"][entry["positional_activation"]],
             families=families[entry["families"]],
-            api=api[entry["api"]],
         )
         for entry in document["releases"]
     ]

@@ -128,7 +128,7 @@ Use instead: raise the minimum Keras version, or use what the target has
 def api_name_accepted(module: str, name: str, context: Context) -> bool:
     """``keras.<module>.<name>`` exists in every targeted release the catalog can judge, or in none
     of the catalog's releases (then it is not a version question)."""
-    lacking = [r for r in context.target.releases if r.api.get(module) is not None and name not in r.api[module]]
+    lacking = [r for r in context.target.releases if r.lacks(module, name)]
     return not lacking or name.startswith("_") or not context.catalog.having_api_name(module, name)
 
 
@@ -137,7 +137,7 @@ def check_api_name(node: object, module: str, name: str, context: Context) -> Fi
     if api_name_accepted(module, name, context):
         return None
     target = context.target
-    lacking = [r for r in target.releases if r.api.get(module) is not None and name not in r.api[module]]
+    lacking = [r for r in target.releases if r.lacks(module, name)]
     where = lacking[0].label if len(lacking) == 1 else f"{len(lacking)} of the targeted releases ({lacking[0].label} ..)"
     having = context.catalog.having_api_name(module, name)
     return Finding(API_NAME_UNAVAILABLE, node,
