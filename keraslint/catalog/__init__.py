@@ -278,7 +278,7 @@ def _api_document() -> tuple[list, dict]:
     return [None] * len(document["lists"]), document
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def public_names_of(distribution: str, version: str) -> dict[str, frozenset[str] | None]:
     """``api.json``'s names for one release, read on the first question (most runs ask none)."""
     converted, document = _api_document()
