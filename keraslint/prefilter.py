@@ -332,8 +332,12 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
-API_ATTRIBUTE = re.compile(rf"({'|'.join(API_MODULES)})\s*\.\s*([^\W\d]\w*)")
-IDENTIFIER_KEYWORD = re.compile(r"(_initializer|_regularizer|_constraint|init)\s*=(?!=)")
+# ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
+API_ATTRIBUTES = tuple((module, re.compile(rf"{module}\s*\.\s*([^\W\d]\w*)")) for module in API_MODULES)
+IDENTIFIER_KEYWORDS = (  # two patterns, each with a literal start ``re`` can scan for quickly
+    re.compile(r"_(?:initializer|regularizer|constraint)\s*=(?!=)"),
+    re.compile(r"init\s*=(?!=)"),
+)
 COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
 GET_CALL = re.compile(r"\.\s*get\s*\(")
 IMPORT = re.compile(r"import\b")
@@ -414,8 +418,10 @@ class Prefilter:
 
     def _select(self, text: str) -> None:
         """The contexts (and flagged activation keywords) this file may be checked against."""
-        exports = any(m.exports for m in self.modules().values())
-        roots = frozenset(r for r in self.by_root if exports or ROOT_WORDS[r] in text)
+        roots = frozenset(r for r in self.by_root if ROOT_WORDS[r] in text)
+        if len(roots) < len(self.by_root):  # a project module it imports from may re-export that root
+            modules = self.modules().values()
+            roots |= {r for r in self.by_root if any(ROOT_WORDS[r] in m.root_words for m in modules)}
         if roots not in self.selections:
             chosen = ["keras", *sorted(roots)]
             flagged: dict[str, set[str]] = {}
@@ -594,10 +600,11 @@ class Prefilter:
 
     def _api_sites(self, text: str) -> bool:
         """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203)."""
-        for attribute in API_ATTRIBUTE.finditer(text):
-            module, name = attribute.groups()
-            if not self._valid(api_name_accepted, name, module) and self._may_be_keras(text, attribute.start()):
-                return True
+        for module, pattern in API_ATTRIBUTES:
+            for attribute in pattern.finditer(text) if module in text else ():
+                name = attribute.group(1)
+                if not self._valid(api_name_accepted, name, module) and self._may_be_keras(text, attribute.start()):
+                    return True
         return any(
             module in API_MODULES and any(n != "*" and not self._valid(api_name_accepted, n, module) for n in names)
             and self.code(position)
@@ -638,10 +645,11 @@ class Prefilter:
 
     # --- identifier sites (KL4) ---
     def _identifier_sites(self, text: str) -> bool:
-        for site in IDENTIFIER_KEYWORD.finditer(text):
-            family = keyword_family(_word_before(text, site.end(1)))
-            if family and self._doubt(site.start(), self._doubtful_identifier, text, site.end(), family):
-                return True
+        for pattern in IDENTIFIER_KEYWORDS:
+            for site in pattern.finditer(text):
+                family = keyword_family(_word_before(text, site.end() - 1))
+                if family and self._doubt(site.start(), self._doubtful_identifier, text, site.end(), family):
+                    return True
         for call in GET_CALL.finditer(text):
             family = _word_before(text, call.start())
             if family in FAMILY_MODULES and self._doubt(call.start(), self._doubtful_getter, text, call.end(), family):

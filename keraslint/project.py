@@ -43,13 +43,27 @@ class ModuleFacts:
     stamp: tuple
 
     @functools.cached_property
+    def _words(self) -> tuple[bool, frozenset[str]]:
+        """(aliased, root words), from one read of the module."""
+        from keraslint.prefilter import ROOT_WORDS, code_view, renamed_on_import
+
+        text = _read_text(Path(self.path))
+        if text is None:
+            return False, frozenset()
+        aliased = "keras" in text and renamed_on_import(*code_view(text))
+        return aliased, frozenset(w for w in ROOT_WORDS.values() if w in text)
+
+    @property
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        from keraslint.prefilter import code_view, renamed_on_import
+        return self._words[0]
 
-        text = _read_text(Path(self.path))
-        return text is not None and "keras" in text and renamed_on_import(*code_view(text))
+    @property
+    def root_words(self) -> frozenset[str]:
+        """The words of Keras roots (``tensorflow``, ``tf_keras``, ``keras_core``) in the module's
+        text: the roots whose names it may re-export."""
+        return self._words[1]
 
     @functools.cached_property
     def exports(self) -> dict[str, str]:

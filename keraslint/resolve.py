@@ -34,6 +34,8 @@ KERAS_ROOTS = (
     "tensorflow.compat.v1.keras",
     "tensorflow.compat.v2.keras",
 )
+# Modules above a Keras root (``tensorflow`` holds ``tensorflow.keras``).
+ROOT_PARENTS = frozenset(root.rsplit(".", i)[0] for root in KERAS_ROOTS for i in range(1, root.count(".") + 1))
 # The roots under which ``<root>.layers`` is the public ``keras.layers`` of a release (not
 # ``tensorflow.python.keras``, a private tree, nor a project's shim).
 PUBLIC_KERAS_ROOTS = ("keras", "tf_keras", "keras_core", "tensorflow.keras", "tensorflow.compat.v1.keras",
@@ -326,8 +328,7 @@ class Resolver:
         self.ambiguous = defined | set(collector.imported)
         imported = set().union(*collector.imported.values(), collector.star_modules) | set(self.bindings.values())
         self.roots = frozenset(  # ``import tensorflow as tf`` reaches tf.keras too
-            import_root(q) for q in imported
-            if keras_path(q) is not None or any(root.startswith(q + ".") for root in KERAS_ROOTS)
+            import_root(q) for q in imported if q in ROOT_PARENTS or keras_path(q) is not None
         )
         self.in_scope: frozenset[str] | None = None  # the roots whose names ``keras`` resolves (None: every root)
         self.star_modules = [m for m in collector.star_modules if keras_path(m) is not None]

@@ -43,7 +43,7 @@ class Release:
 
     def public_names(self, module: str) -> frozenset[str] | None:
         """The public names of ``keras.<module>`` in this release, or None when not known."""
-        return public_names_of(self.distribution, str(self.version)).get(module)
+        return public_names_of(self.distribution, self.version).get(module)
 
     def lacks(self, module: str, name: str) -> bool:
         """``keras.<module>.<name>`` is known to be absent from this release."""
@@ -108,6 +108,7 @@ class Catalog:
         self.releases = releases
         self.overrides = overrides
         self.all_strings = frozenset().union(*(r.strings for r in releases))
+        self._api_anywhere: dict[str, frozenset[str]] = {}
 
     @functools.cached_property
     def digest(self) -> str:
@@ -239,7 +240,15 @@ class Catalog:
 
     def having_api_name(self, module: str, name: str) -> list[Release]:
         """Releases whose public ``keras.<module>`` has ``name`` (``optimizers``, ``AdamW``)."""
+        if name not in self.api_names_anywhere(module):
+            return []
         return [r for r in self.releases if name in (r.public_names(module) or ())]
+
+    def api_names_anywhere(self, module: str) -> frozenset[str]:
+        """Every name some release's ``keras.<module>`` has."""
+        if module not in self._api_anywhere:
+            self._api_anywhere[module] = frozenset().union(*(r.public_names(module) or () for r in self.releases))
+        return self._api_anywhere[module]
 
     def accepting_identifier(self, family: str, name: str) -> list[Release]:
         def accepts(release: Release) -> bool:
@@ -279,7 +288,7 @@ def _api_document() -> tuple[list, dict]:
 
 
 @functools.cache
-def public_names_of(distribution: str, version: str) -> dict[str, frozenset[str] | None]:
+def public_names_of(distribution: str, version: Version) -> dict[str, frozenset[str] | None]:
     """``api.json``'s names for one release, read on the first question (most runs ask none)."""
     converted, document = _api_document()
     modules = {}
