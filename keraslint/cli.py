@@ -19,6 +19,7 @@ from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
+from keraslint.rules.api import API_MODULES
 from keraslint.rules.identifiers import FAMILY_WORDS
 from keraslint.settings import (
     OUTPUT_FORMATS,
@@ -489,13 +490,16 @@ def rule_table(rules) -> str:
 @click.argument("name", required=False)
 def catalog_command(name) -> None:
     """Which Keras releases accept a name, in each lookup (activation, initializer, regularizer,
-    constraint, loss, metric, optimizer); without NAME, every name the catalog knows."""
+    constraint, loss, metric, optimizer) and as a class of keras.layers, keras.optimizers, ...;
+    without NAME, every name the catalog knows."""
     the_catalog = load_catalog()
     if name is None:
         names = set(the_catalog.all_strings)
         for release in the_catalog.releases:
             for table in release.families.values():
                 names |= table["names"]
+        for module in API_MODULES:
+            names |= {n for n in the_catalog.api_names_anywhere(module) if n[:1].isupper()}  # classes
         lines = [line for n in sorted(names, key=lambda n: (n.lower(), n)) for line in _catalog_lines(the_catalog, n)]
     else:
         lines = _catalog_lines(the_catalog, name, detail=True)
@@ -511,6 +515,8 @@ def _catalog_lines(the_catalog, name: str, detail: bool = False) -> list[str]:
     words = {"activations": "activation", **FAMILY_WORDS}
     lines = [f"{name} ({words[kind]}): {the_catalog.timeline(releases)}"
              for kind, releases in the_catalog.accepting_anywhere(name)]
+    lines += [f"{name} (keras.{module}.{name}): {the_catalog.timeline(releases)}"
+              for module in API_MODULES if (releases := the_catalog.having_api_name(module, name))]
     functions = [r for r in the_catalog.releases if name in r.functions]
     if detail and functions and functions != the_catalog.accepting(name):
         lines.append(f"keras.activations.{name}: {the_catalog.timeline(functions)}")

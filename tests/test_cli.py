@@ -239,6 +239,8 @@ def test_catalog_command():
     ("l1l2", "l1l2 (regularizer): Keras 1.0.0..1.2.2, 3.0.0..3.15.1; keras-core 0.1.0..0.1.7"),
     ("cosine_proximity", "cosine_proximity (loss): Keras 1.0.0..2.3.1; tf.keras in TensorFlow 1.4..1.15\n"),
     ("fmeasure", "fmeasure (metric): Keras 1.1.2..1.2.2"),
+    ("AdamW", "AdamW (keras.optimizers.AdamW): Keras 2.12.0..3.15.1;"),  # the class, not the string
+    ("GroupNormalization", "GroupNormalization (keras.layers.GroupNormalization): Keras 2.11.0..3.15.1;"),
 ])
 def test_catalog_answers_for_every_family(name, line):
     result = run("catalog", name)
