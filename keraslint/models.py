@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
+from keraslint.rules.identifiers import FAMILY_WORDS, check_identifier, identifier_accepted
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the largest real configs are a few MB
@@ -41,6 +42,7 @@ class SavedModel:
     config: object
     keras_version: str | None
     backend: str | None
+    training: tuple[str, object] | None = None  # ("training_config" or "compile_config", its value)
 
 
 def read_model(source: bytes | str, name: str) -> SavedModel:
@@ -88,7 +90,9 @@ def _read_keras_zip(source: bytes | str) -> SavedModel:
             RuntimeError) as error:  # RuntimeError: an encrypted member
         raise ModelError(f"Corrupt .keras archive: {error}") from None
     metadata = metadata if isinstance(metadata, dict) else {}
-    return SavedModel(config, _text(metadata.get("keras_version")), _text(metadata.get("backend")))
+    compiled = config.get("compile_config") if isinstance(config, dict) else None
+    return SavedModel(config, _text(metadata.get("keras_version")), _text(metadata.get("backend")),
+                      ("compile_config", compiled) if compiled is not None else None)
 
 
 def _read_member(archive: zipfile.ZipFile, member: str) -> bytes:
@@ -112,7 +116,7 @@ import json, sys
 import h5py
 with h5py.File(sys.argv[1], "r") as handle:
     attributes = {}
-    for key in ("model_config", "keras_version", "backend"):
+    for key in ("model_config", "training_config", "keras_version", "backend"):
         if key in handle.attrs:
             value = handle.attrs[key]
             if isinstance(value, bytes):
@@ -153,7 +157,10 @@ def _read_hdf5(source: bytes | str) -> SavedModel:
     if raw is None:
         raise ModelError("HDF5 file has no model_config attribute (weights only?)")
     config = _json(raw.encode("utf-8", "surrogateescape"), "model_config")
-    return SavedModel(config, _text(attributes.get("keras_version")), _text(attributes.get("backend")))
+    training = attributes.get("training_config")
+    if training is not None:
+        training = ("training_config", _json(training.encode("utf-8", "surrogateescape"), "training_config"))
+    return SavedModel(config, _text(attributes.get("keras_version")), _text(attributes.get("backend")), training)
 
 
 def _text(value) -> str | None:
@@ -198,6 +205,39 @@ def activation_sites(config):
         elif isinstance(node, list):
             stack.append(enumerate(node))
             paths.append(where)
+
+
+# Where a compiled model's identifiers are saved: Keras 2's ``training_config`` (an HDF5 root
+# attribute) and Keras 3's ``compile_config`` (in config.json).
+TRAINING_FAMILIES = {"loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics",
+                     "optimizer": "optimizers", "optimizer_config": "optimizers"}
+
+
+def training_sites(training: tuple[str, object]):
+    """(config path, family, serialized identifier) for the loss, metrics and optimizer a compiled
+    model saved: strings or serialized objects, per output in lists and dicts; a metric wrapper
+    (``MeanMetricWrapper``) stands for the function it wraps."""
+    root, config = training
+    if not isinstance(config, dict):
+        return
+    visited = 0
+    for key, family in TRAINING_FAMILIES.items():
+        stack = [(f"{root}.{key}", config.get(key))]
+        while stack:
+            where, value = stack.pop()
+            visited += 1
+            if visited > MAX_CONFIG_NODES:
+                raise ModelError(f"training configuration has more than {MAX_CONFIG_NODES} values; not checked")
+            if isinstance(value, list):
+                stack += [(f"{where}[{i}]", v) for i, v in reversed(list(enumerate(value)))]
+            elif isinstance(value, dict) and "class_name" not in value:
+                stack += [(_join(where, k), v) for k, v in reversed(list(value.items()))]
+            elif isinstance(value, dict) and value.get("class_name") == "MeanMetricWrapper":
+                inner = value.get("config")
+                if isinstance(inner, dict) and isinstance(inner.get("fn"), (str, dict)):
+                    stack.append((f"{where}.config.fn", inner["fn"]))
+            elif isinstance(value, (str, dict)):
+                yield where, family, value
 
 
 def _join(parent: str, key) -> str:
@@ -261,16 +301,41 @@ def _model_diagnostics(model: SavedModel, shown: str, context: Context) -> list[
         if finding is not None:
             message = f"{finding.message} ({saved})"
             diagnostics.append(Diagnostic(finding.rule.code, message, shown, TOP, TOP, config_path=where))
+    if model.training is not None:
+        diagnostics += _training_diagnostics(model.training, saved, shown, context)
     diagnostics += _newer_major(model, shown, context, diagnostics)
     return diagnostics
 
 
-def _custom_object(name: str, where: str, shown: str, context: Context) -> Diagnostic:
+def _training_diagnostics(training: tuple[str, object], saved: str, shown: str, context: Context) -> list[Diagnostic]:
+    """The saved loss, metrics and optimizer, judged like the source strings: a built-in name the
+    loading Keras lacks (KL4xx), or a custom object ``custom_objects`` must hold (KL501)."""
+    diagnostics = []
+    for where, family, value in training_sites(training):
+        name, builtin = serialized_name(value)
+        if name is None:
+            continue
+        name = name.removeprefix("Custom>")  # register_keras_serializable's default package
+        word = FAMILY_WORDS[family]
+        if not builtin and not identifier_accepted(family, name, context) and not context.catalog.accepting_identifier(family, name):
+            diagnostics.append(_custom_object(name, where, shown, context, word))
+            continue
+        finding = check_identifier(None, family, name, context)
+        if finding is not None and finding.rule.code == "KL401" and "did you mean" not in finding.message:
+            diagnostics.append(_custom_object(name, where, shown, context, word))  # the saving code's own
+        elif finding is not None:
+            diagnostics.append(Diagnostic(finding.rule.code, f"{finding.message} ({saved})", shown, TOP, TOP,
+                                          config_path=where))
+    return diagnostics
+
+
+def _custom_object(name: str, where: str, shown: str, context: Context, kind: str = "activation") -> Diagnostic:
     if name in context.extra_activations:
         hint = "the scanned project registers it, so loading code that imports that module works"
     else:
-        hint = f"pass custom_objects={{{name!r}: fn}} to load_model or register the function"
-    message = f'Custom activation "{name}" is not a Keras built-in: {hint}'
+        hint = f"pass custom_objects={{{name!r}: {'fn' if kind in ('activation', 'loss', 'metric') else 'cls'}}} " \
+               "to load_model or register it"
+    message = f'Custom {kind} "{name}" is not a Keras built-in: {hint}'
     return Diagnostic(CUSTOM_OBJECT.code, message, shown, TOP, TOP, config_path=where)
 
 

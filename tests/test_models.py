@@ -228,3 +228,50 @@ def test_a_near_miss_of_a_builtin_in_a_config_stays_a_typo():
     config = {"class_name": "Dense", "config": {"activation": "sigmod"}}
     (diagnostic,) = check_bytes(json.dumps(config).encode(), "model.json", make_job()).diagnostics
     assert diagnostic.code == "KL101" and 'did you mean "sigmoid"' in diagnostic.message
+
+
+def h5_compiled(config, training, keras_version="2.15.0") -> bytes:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        handle.attrs["model_config"] = json.dumps(config)
+        handle.attrs["training_config"] = json.dumps(training)
+        handle.attrs["keras_version"] = keras_version
+    return buffer.getvalue()
+
+
+def test_saved_training_config_names_what_custom_objects_must_hold():
+    """The most common load_model failure: "Unknown loss function: dice_loss" (Keras 2 h5)."""
+    training = {
+        "loss": "dice_loss",
+        "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "iou", "fn": "iou_score"}},
+                     {"class_name": "MeanMetricWrapper", "config": {"name": "acc", "fn": "categorical_accuracy"}}]],
+        "weighted_metrics": None,
+        "optimizer_config": {"class_name": "Adam", "config": {"learning_rate": 0.001}},
+    }
+    result = check_bytes(h5_compiled(sequential(dense("a", "relu")), training), "model.h5", make_job("2.15")).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [
+        ("KL501", "training_config.loss"), ("KL501", "training_config.metrics[0][0].config.fn"),
+    ]
+    assert result[0].message.startswith('Custom loss "dice_loss" is not a Keras built-in: pass '
+                                        "custom_objects={'dice_loss': fn}")
+
+
+def test_saved_training_config_builtins_are_judged_against_the_loading_keras():
+    training = {"loss": {"out": "categorical_crossentropy", "aux": "binary_crossentropy"},
+                "metrics": ["acc", "fmeasure"], "optimizer_config": {"class_name": "AdamW", "config": {}}}
+    data = h5_compiled(sequential(dense("a", "relu")), training)
+    assert found(data, "model.h5", "2.10") == [("KL403", "training_config.metrics[1]"),
+                                               ("KL403", "training_config.optimizer_config")]
+    assert found(data, "model.h5", "1.2.2") == [("KL403", "training_config.optimizer_config"), ("KL502", None)]
+
+
+def test_keras3_compile_config_custom_loss_and_builtin_objects():
+    config = dict(sequential(dense("a", "relu")), compile_config={
+        "optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {}, "registered_name": None},
+        "loss": {"module": "builtins", "class_name": "function", "config": "focal_loss", "registered_name": "function"},
+        "metrics": ["accuracy", {"module": "keras.metrics", "class_name": "AUC", "config": {}, "registered_name": None}],
+        "weighted_metrics": None,
+    })
+    result = check_bytes(keras_zip(config), "model.keras", make_job("3.6")).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [("KL501", "compile_config.loss")]
+    assert "custom_objects={'focal_loss': fn}" in result[0].message

@@ -21,18 +21,24 @@ only) or one that crashes or hangs libhdf5 (read in a child process), or `h5py` 
 CUSTOM_OBJECT = register(Rule(
     code="KL501",
     name="saved-custom-activation",
-    summary="Saved model names a custom activation that loading must provide",
+    summary="Saved model names a custom activation, loss, metric or optimizer that loading must provide",
     fixable="never",
     level="warning",
     explanation='''
 ## What it does
 Lists activations in a saved model's configuration that are not Keras built-ins of the target
-(`"custom_activation"`, `"Addons>mish"`, registered `"package>name"` objects), with the config
-path where each occurs, and says whether the scanned project registers it.
+(`"custom_activation"`, `"Addons>mish"`, registered `"package>name"` objects, Keras 3's plain
+functions named by their `config`), and the loss, metrics, weighted metrics and optimizer of a
+compiled model (Keras 2's `training_config` HDF5 attribute, Keras 3's `compile_config` in
+`config.json`; a `MeanMetricWrapper` stands for the function it wraps) that are not built-ins,
+with the config path where each occurs and the `custom_objects` key loading needs, spelled as
+saved; it says whether the scanned project registers it. Saved built-in names the loading Keras
+lacks are KL401-KL403 with the config path (`"AdamW"` saved by Keras 3, loaded by Keras 2.12).
 
 ## Why is this bad?
-`load_model` raises `Unknown activation function` unless the loading code passes the function in
-`custom_objects=` or registers it before loading.
+`load_model` raises `Unknown activation function` (or `Unknown loss function`, `Unknown metric
+function`, `Unknown optimizer`) unless the loading code passes the object in `custom_objects=`
+or registers it before loading.
 
 ## Example
 `model.keras:config.layers[1].config.activation: KL501 Custom activation "custom_activation" ...`
