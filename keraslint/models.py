@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.rules import Context
 from keraslint.rules.activations import check_literal
-from keraslint.rules.identifiers import FAMILY_WORDS, check_identifier, identifier_accepted
+from keraslint.rules.identifiers import FAMILY_WORDS, check_identifier, identifier_accepted, keyword_family
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the largest real configs are a few MB
@@ -173,8 +173,10 @@ def looks_like_config(config) -> bool:
     return isinstance(config, dict) and "class_name" in config and "config" in config
 
 
-def activation_sites(config):
-    """(config path, serialized activation) for every activation in nested layer configs.
+def layer_sites(config):
+    """(config path, kind, serialized value) for every activation (kind ``"activation"``) and
+    initializer, regularizer and constraint (kind: the family, from the key: ``kernel_initializer``)
+    in nested layer configs.
 
     Visited lazily (a path string is built only for a site) and at most ``MAX_CONFIG_NODES``
     values: ModelError beyond that.
@@ -197,9 +199,10 @@ def activation_sites(config):
             layer = node.get("config") if "class_name" in node else None
             if isinstance(layer, dict):
                 prefix = f"{where}.config" if where else "config"
-                for name in ACTIVATION_KEYS:
-                    if name in layer:
-                        yield f"{prefix}.{name}", layer[name]
+                for name, value in layer.items():
+                    kind = "activation" if name in ACTIVATION_KEYS else keyword_family(name)
+                    if kind is not None and value is not None:
+                        yield f"{prefix}.{name}", kind, value
             stack.append(iter(node.items()))
             paths.append(where)
         elif isinstance(node, list):
@@ -284,7 +287,10 @@ def _model_diagnostics(model: SavedModel, shown: str, context: Context) -> list[
     if model.backend:
         saved += f", backend {model.backend}"
     diagnostics = []
-    for where, value in activation_sites(config):
+    for where, kind, value in layer_sites(config):
+        if kind != "activation":
+            diagnostics += _identifier_diagnostics(where, kind, value, saved, shown, context)
+            continue
         name, builtin = serialized_name(value)
         if name is None:
             continue
@@ -312,21 +318,25 @@ def _training_diagnostics(training: tuple[str, object], saved: str, shown: str, 
     loading Keras lacks (KL4xx), or a custom object ``custom_objects`` must hold (KL501)."""
     diagnostics = []
     for where, family, value in training_sites(training):
-        name, builtin = serialized_name(value)
-        if name is None:
-            continue
-        name = name.removeprefix("Custom>")  # register_keras_serializable's default package
-        word = FAMILY_WORDS[family]
-        if not builtin and not identifier_accepted(family, name, context) and not context.catalog.accepting_identifier(family, name):
-            diagnostics.append(_custom_object(name, where, shown, context, word))
-            continue
-        finding = check_identifier(None, family, name, context)
-        if finding is not None and finding.rule.code == "KL401" and "did you mean" not in finding.message:
-            diagnostics.append(_custom_object(name, where, shown, context, word))  # the saving code's own
-        elif finding is not None:
-            diagnostics.append(Diagnostic(finding.rule.code, f"{finding.message} ({saved})", shown, TOP, TOP,
-                                          config_path=where))
+        diagnostics += _identifier_diagnostics(where, family, value, saved, shown, context)
     return diagnostics
+
+
+def _identifier_diagnostics(where: str, family: str, value, saved: str, shown: str, context: Context) -> list[Diagnostic]:
+    """One saved initializer, regularizer, constraint, loss, metric or optimizer."""
+    name, builtin = serialized_name(value)
+    if name is None:
+        return []
+    name = name.removeprefix("Custom>")  # register_keras_serializable's default package
+    word = FAMILY_WORDS[family]
+    if not builtin and not identifier_accepted(family, name, context) and not context.catalog.accepting_identifier(family, name):
+        return [_custom_object(name, where, shown, context, word)]
+    finding = check_identifier(None, family, name, context)
+    if finding is not None and finding.rule.code == "KL401" and "did you mean" not in finding.message:
+        return [_custom_object(name, where, shown, context, word)]  # the saving code's own
+    if finding is not None:
+        return [Diagnostic(finding.rule.code, f"{finding.message} ({saved})", shown, TOP, TOP, config_path=where)]
+    return []
 
 
 def _custom_object(name: str, where: str, shown: str, context: Context, kind: str = "activation") -> Diagnostic:

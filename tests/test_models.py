@@ -275,3 +275,13 @@ def test_keras3_compile_config_custom_loss_and_builtin_objects():
     result = check_bytes(keras_zip(config), "model.keras", make_job("3.6")).diagnostics
     assert [(d.code, d.config_path) for d in result] == [("KL501", "compile_config.loss")]
     assert "custom_objects={'focal_loss': fn}" in result[0].message
+
+
+def test_saved_initializer_regularizer_constraint_classes():
+    layer = dense("a", "relu", kernel_initializer={"class_name": "GlorotUniform", "config": {"seed": None}},
+                  kernel_regularizer={"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.01}},
+                  bias_initializer={"class_name": "ScaledNormal", "config": {}}, kernel_constraint=None)
+    result = check_bytes(h5_file(sequential(layer)), "model.h5", make_job("2.15")).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [("KL501", "config.layers[0].config.bias_initializer")]
+    assert result[0].message.startswith('Custom initializer "ScaledNormal" is not a Keras built-in: pass '
+                                        "custom_objects={'ScaledNormal': cls}")

@@ -28,7 +28,8 @@ CUSTOM_OBJECT = register(Rule(
 ## What it does
 Lists activations in a saved model's configuration that are not Keras built-ins of the target
 (`"custom_activation"`, `"Addons>mish"`, registered `"package>name"` objects, Keras 3's plain
-functions named by their `config`), and the loss, metrics, weighted metrics and optimizer of a
+functions named by their `config`), initializer, regularizer and constraint classes of saved
+layers (`kernel_initializer`, ...), and the loss, metrics, weighted metrics and optimizer of a
 compiled model (Keras 2's `training_config` HDF5 attribute, Keras 3's `compile_config` in
 `config.json`; a `MeanMetricWrapper` stands for the function it wraps) that are not built-ins,
 with the config path where each occurs and the `custom_objects` key loading needs, spelled as
