@@ -285,3 +285,13 @@ def test_saved_initializer_regularizer_constraint_classes():
     assert [(d.code, d.config_path) for d in result] == [("KL501", "config.layers[0].config.bias_initializer")]
     assert result[0].message.startswith('Custom initializer "ScaledNormal" is not a Keras built-in: pass '
                                         "custom_objects={'ScaledNormal': cls}")
+
+
+def test_a_renamed_loss_saved_in_a_model_gets_its_new_name():
+    """Luca96/face-clustering#4 and teticio/Deej-AI#35: "Unknown loss function: cosine_proximity"
+    at load_model on TF 2.x; the function is called cosine_similarity there."""
+    training = {"loss": "cosine_proximity", "metrics": [], "optimizer_config": {"class_name": "Adam", "config": {}}}
+    result = check_bytes(h5_compiled(sequential(dense("a", "relu")), training, "2.2.4"), "model.h5",
+                         make_job("2.4")).diagnostics
+    assert [(d.code, d.config_path) for d in result] == [("KL403", "training_config.loss")]
+    assert 'it was renamed "cosine_similarity", the same function' in result[0].message

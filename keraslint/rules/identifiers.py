@@ -103,7 +103,7 @@ IDENTIFIER_UNAVAILABLE = register(Rule(
     code="KL403",
     name="identifier-not-in-target",
     summary="Identifier string the targeted Keras release(s) do not accept",
-    fixable="never",
+    fixable="sometimes",
     explanation='''
 ## What it does
 Finds identifiers that some Keras releases accept but the target does not: `optimizer="adamw"`
@@ -115,7 +115,13 @@ The code works where the newer Keras is installed and fails elsewhere.
 
 ## Fix
 Use an identifier the target has, pass the object (`keras.optimizers.AdamW()`), or raise the
-minimum Keras version.
+minimum Keras version. A renamed identifier whose new name is the same function (a cited table
+in `overrides.json`: `cosine_proximity` -> `cosine_similarity`, `logcosh` -> `log_cosh`,
+`kullback_leibler_divergence` -> `kl_divergence`, `huber_loss` -> `huber`) gets the other name as
+a safe fix, in either direction (`loss="log_cosh"` on Keras 2.3 is `"logcosh"` there).
+
+## Fix safety
+Safe for a cited rename (the same function under its other name); otherwise no fix.
 ''',
     options={"keras-version": "2.13"},
     valid=('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="mse")\n',),
@@ -156,6 +162,9 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
     """Judge one string that Keras resolves in ``family``."""
     if identifier_accepted(family, value, context):
         return None
+    renamed = _renamed(node, family, value, context)
+    if renamed is not None:
+        return renamed
     target = context.target
     names = _names(family, context)
     ignores_case = target.family_ignores_case(family)
@@ -182,6 +191,27 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
         )
     return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names),
                                     note=_spelled_out(family, value, context))
+
+
+def _renamed(node: object, family: str, value: str, context: Context) -> Finding | None:
+    """``loss="logcosh"`` on Keras 3, which calls the same function ``"log_cosh"`` (a cited rename in
+    overrides.json), or the new name on a release that only has the old one: the other name, as a
+    safe fix, rather than the nearest string."""
+    for rename in context.catalog.overrides["identifier_renames"]["renames"]:
+        if rename["family"] != family or value not in (rename["old"], rename["new"]):
+            continue
+        other = rename["new"] if value == rename["old"] else rename["old"]
+        if not identifier_accepted(family, other, context):
+            continue
+        word = FAMILY_WORDS[family]
+        accepting = context.catalog.accepting_identifier(family, value)
+        had = f"; {context.catalog.needs(accepting, context.target)}" if accepting else ""
+        message = (f'Keras {word} "{value}" is not accepted by {context.target.describe()}; '
+                   f'{"it was renamed" if value == rename["old"] else "this release calls it"} "{other}", '
+                   f"the same function{had}")
+        return Finding(IDENTIFIER_UNAVAILABLE if accepting else UNKNOWN_IDENTIFIER, node, message,
+                       new_value=other, fix_message=f'Replace with "{other}"', applicability="safe")
+    return None
 
 
 def _spelled_out(family: str, value: str, context: Context) -> str:
