@@ -27,7 +27,15 @@ from keraslint.resolve import (
 )
 from keraslint.rules import Context, Finding
 from keraslint.rules.activations import check_config_dict, check_literal
-from keraslint.rules.api import API_MODULES, check_api_name, check_attribute, check_keywords, check_module_path
+from keraslint.rules.api import (
+    API_MODULES,
+    LEARNING_RATE_KEYWORDS,
+    check_api_name,
+    check_attribute,
+    check_keywords,
+    check_module_path,
+    check_optimizer_keyword,
+)
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, check_identifier, keyword_family
@@ -88,6 +96,12 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
             owner, is_layer = role.keyword_owner
             named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
             findings += check_keywords(owner, is_layer, named, context)
+        if path.startswith("optimizers.") and path.count(".") == 1 and role.owner[:1].isupper():
+            for keyword in call.keywords:
+                if keyword.arg in LEARNING_RATE_KEYWORDS:
+                    finding = check_optimizer_keyword(role.owner, keyword.arg, (keyword, keyword.arg), context)
+                    if finding:
+                        findings.append(finding)
     _keyword_defaults(index, resolver, names, context.target, judge)
     findings += _identifier_findings(index, resolver, keras_calls, context, unrooted)
     guarded = _guarded(index)

@@ -30,7 +30,14 @@ import re
 from keraslint.catalog import load as load_catalog
 from keraslint.rules import Context
 from keraslint.rules.activations import accepted
-from keraslint.rules.api import API_MODULES, api_name_accepted, attribute_accepted, check_keywords
+from keraslint.rules.api import (
+    API_MODULES,
+    LEARNING_RATE_KEYWORDS,
+    api_name_accepted,
+    attribute_accepted,
+    check_keywords,
+    optimizer_keyword_accepted,
+)
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, identifier_accepted, keyword_family
 
 
@@ -332,6 +339,7 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
+LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
 API_ATTRIBUTES = tuple((module, re.compile(rf"{module}\s*\.\s*([^\W\d]\w*)")) for module in API_MODULES)
 IDENTIFIER_KEYWORDS = (  # two patterns, each with a literal start ``re`` can scan for quickly
@@ -394,7 +402,7 @@ class Prefilter:
         self.modules = imports or dict
         activation_words = any(word in text for word in self.needles)
         identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
-        api_words = "KL2" in self.families and any(word in text for word in API_MODULES)
+        api_words = "KL2" in self.families and (any(word in text for word in API_MODULES) or "lr" in text)
         if not (activation_words or identifier_words or api_words):  # unless a name it imports hides a word
             return "import" in text and any(m.aliased for m in self.modules().values())
         if "keras" not in text and not any(m.exports for m in self.modules().values()):
@@ -599,7 +607,13 @@ class Prefilter:
         return False
 
     def _api_sites(self, text: str) -> bool:
-        """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203)."""
+        """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203);
+        ``lr=``/``learning_rate=`` where a targeted release's optimizers mishandle it (KL204)."""
+        for keyword, pattern in LEARNING_RATE_SITES:
+            if not self._valid(optimizer_keyword_accepted, keyword) and any(
+                    _identifier_start(text, site.start() + len(keyword)) == site.start() and self.code(site.start())
+                    for site in pattern.finditer(text)):
+                return True
         for module, pattern in API_ATTRIBUTES:
             for attribute in pattern.finditer(text) if module in text else ():
                 name = attribute.group(1)

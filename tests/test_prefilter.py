@@ -216,6 +216,9 @@ TEMPLATES = [
     "tf.keras.layers.LeakyReLU(negative_slope=0.2)",
     "tf.keras.layers.Dense(4, activation={v})",
     "Dense(64, init={v})",
+    "optimizers.Adam(lr=0.001)",
+    "optimizers.SGD(learning_rate=0.1, momentum=0.9)",
+    "lr = 0.01",
 ]
 
 

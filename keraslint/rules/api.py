@@ -82,6 +82,45 @@ A typo fix to the single nearest name is safe; replacing a function the target l
 
 
 API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
+LEARNING_RATE_KEYWORDS = ("lr", "learning_rate")
+
+OPTIMIZER_KEYWORD = register(Rule(
+    code="KL204",
+    name="optimizer-keyword-not-in-target",
+    summary="Optimizer learning-rate keyword (lr / learning_rate) the target rejects or ignores",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds the learning-rate keyword of `keras.optimizers.<Class>(...)` spelled the way the targeted
+release does not take it: `lr=` on Keras 3 (`ValueError: Argument(s) not recognized`), `lr=` on
+Keras 2.11-2.15 and tf-keras (a warning, and the value is dropped: training runs at the default
+learning rate), `learning_rate=` on Keras 1.x-2.2 (ignored in 1.0, `TypeError` later). Facts
+per release are cited in `overrides.json`; `keras.optimizers.legacy.*` and the tf.keras of
+TensorFlow are not judged.
+
+## Why is this bad?
+An error when the optimizer is built, or, worse, a model silently trained at another learning
+rate than the one written.
+
+## Example
+```python
+# keras-version = "3.6"
+optimizer = keras.optimizers.Adam(lr=1e-4)
+```
+
+Use instead:
+```python
+optimizer = keras.optimizers.Adam(learning_rate=1e-4)
+```
+
+## Fix safety
+Safe: the same parameter under the name every targeted release takes. No fix when the targeted
+releases disagree (a range from Keras 2.2 to 3).
+''',
+    options={"keras-version": "3.6"},
+    valid=('import keras\nkeras.optimizers.Adam(learning_rate=1e-4)\n', 'import keras\nlr = 0.1\nkeras.optimizers.SGD(lr)\n'),
+    invalid=('import keras\nkeras.optimizers.Adam(lr=1e-4)\n',),
+))
 
 API_NAME_UNAVAILABLE = register(Rule(
     code="KL203",
@@ -142,6 +181,45 @@ def check_api_name(node: object, module: str, name: str, context: Context) -> Fi
     having = context.catalog.having_api_name(module, name)
     return Finding(API_NAME_UNAVAILABLE, node,
                    f"keras.{module}.{name} is not available in {where}; {context.catalog.needs(having, target)}")
+
+
+def _learning_rate_problem(release, keyword: str, facts: dict) -> str | None:
+    """How ``release``'s optimizers treat ``keyword`` (``lr``/``learning_rate``), when wrongly."""
+    from packaging.specifiers import SpecifierSet
+
+    def within(key: str) -> bool:
+        spec = facts[key].get(release.distribution)
+        return spec is not None and release.version in SpecifierSet(spec)
+
+    if keyword == "learning_rate":
+        if within("learning_rate_ignored"):
+            return "is ignored (the learning rate stays at its default) by"
+        return "is not accepted by" if within("learning_rate_rejected") else None
+    if within("lr_rejected"):
+        return "is not accepted by"
+    return "is ignored (a warning; the learning rate stays at its default) by" if within("lr_ignored") else None
+
+
+def optimizer_keyword_accepted(keyword: str, context: Context) -> bool:
+    """Every targeted release's optimizers take ``keyword`` (``lr``/``learning_rate``) as meant."""
+    facts = context.catalog.overrides["optimizer_learning_rate"]
+    return not any(_learning_rate_problem(r, keyword, facts) for r in context.target.releases)
+
+
+def check_optimizer_keyword(owner: str, keyword: str, node: object, context: Context) -> Finding | None:
+    """``keras.optimizers.<owner>(lr=...)`` or ``(learning_rate=...)`` where the target mishandles it."""
+    facts = context.catalog.overrides["optimizer_learning_rate"]
+    problems = [(r, _learning_rate_problem(r, keyword, facts)) for r in context.target.releases]
+    problems = [(r, p) for r, p in problems if p]
+    if not problems:
+        return None
+    release, problem = problems[0]
+    other = "learning_rate" if keyword == "lr" else "lr"
+    message = f"Keyword {keyword!r} of optimizer {owner} {problem} {release.label}"
+    if any(_learning_rate_problem(r, other, facts) for r in context.target.releases):
+        return Finding(OPTIMIZER_KEYWORD, node, message)
+    return Finding(OPTIMIZER_KEYWORD, node, f"{message}; use {other!r}", new_value=other,
+                   fix_message=f"Rename {keyword!r} to {other!r}", literal=False)
 
 
 def _available(name: str, releases) -> bool:
