@@ -457,7 +457,21 @@ def family_table(package: str, family: str, sources: dict[str, str]) -> dict:
     # the module globals as written (only its ``optimizer_from_config`` lower-cases).
     case_insensitive = ".lower()" in text and family == "optimizers" and not _get_reads_globals(tree)
     names = {n for n in names if n and not n.startswith("_") and n not in NOT_IDENTIFIERS}
-    return {"names": sorted(names), "case_insensitive": case_insensitive, "source": path}
+    table = {"names": sorted(names), "case_insensitive": case_insensitive, "source": path}
+    if _get_returns_classes(tree):
+        table["returns_classes"] = True
+    return table
+
+
+def _get_returns_classes(tree: ast.Module) -> bool:
+    """Keras 3.0's ``get``: ``obj = ALL_OBJECTS_DICT.get(identifier)`` then ``if callable(obj): return
+    obj``: a class name (``"MeanSquaredError"``) comes back as the class, not an instance (later
+    releases instantiate it: ``if inspect.isclass(obj): obj = obj()``)."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "get":
+            text = ast.dump(node)
+            return "ALL_OBJECTS_DICT" in text and "callable" in text and "isclass" not in text
+    return False
 
 
 def _get_reads_globals(tree: ast.Module) -> bool:

@@ -307,7 +307,8 @@ def load() -> Catalog:
     strings = [frozenset(t) for t in tables["strings"]]
     quirks = [frozenset(t) for t in tables["quirks"]]
     families = [
-        {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"]} for f, t in table.items()}
+        {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"],
+             "returns_classes": t.get("returns_classes", False)} for f, t in table.items()}
         for table in tables["families"]
     ]
     releases = [

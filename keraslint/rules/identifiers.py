@@ -140,8 +140,20 @@ def _names(family: str, context: Context) -> frozenset[str]:
     return names
 
 
+def returning_the_class(family: str, value: str, context: Context) -> list:
+    """Targeted releases whose ``get`` hands a class name back as the class itself, uninstantiated
+    (Keras 3.0.2-3.2.1 ``losses.get("MeanSquaredError")``: compile accepts it, training fails)."""
+    if not value[:1].isupper() or value in context.extra_activations:
+        return []
+    return [r for r in context.target.releases
+            if r.families[family]["returns_classes"] and value in r.families[family]["names"]]
+
+
 def identifier_accepted(family: str, value: str, context: Context) -> bool:
-    """Every targeted release (or the project's registrations) accepts ``value`` in ``family``."""
+    """Every targeted release (or the project's registrations) accepts ``value`` in ``family`` and
+    resolves it to something that works."""
+    if returning_the_class(family, value, context):
+        return False
     names = _names(family, context)
     return value in names or (
         context.target.family_ignores_case(family) and value.lower() in {n.lower() for n in names}
@@ -162,6 +174,9 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
     """Judge one string that Keras resolves in ``family``."""
     if identifier_accepted(family, value, context):
         return None
+    broken = returning_the_class(family, value, context)
+    if broken:
+        return _uninstantiated(node, family, value, broken, context)
     renamed = _renamed(node, family, value, context)
     if renamed is not None:
         return renamed
@@ -191,6 +206,20 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
         )
     return unknown_with_suggestions(UNKNOWN_IDENTIFIER, node, word, value, sorted(names),
                                     note=_spelled_out(family, value, context))
+
+
+def _uninstantiated(node: object, family: str, value: str, broken: list, context: Context) -> Finding:
+    """``loss="MeanSquaredError"`` where ``get`` returns the class: the snake_case function name
+    (the same computation) as an unsafe fix, when every targeted release accepts it."""
+    word = FAMILY_WORDS[family]
+    snake = re.sub("([a-z0-9])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", value)).lower()
+    where = context.catalog.timeline(broken)
+    message = (f'Keras {word} "{value}" resolves to the class itself, not an instance, in {where}: compile '
+               f"accepts it and training fails; pass keras.{family}.{value}() or the function name")
+    if snake != value and identifier_accepted(family, snake, context):
+        return Finding(IDENTIFIER_UNAVAILABLE, node, f'{message} "{snake}"', new_value=snake,
+                       fix_message=f'Replace with "{snake}"', applicability="unsafe")
+    return Finding(IDENTIFIER_UNAVAILABLE, node, message)
 
 
 def _renamed(node: object, family: str, value: str, context: Context) -> Finding | None:
