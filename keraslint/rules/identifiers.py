@@ -129,6 +129,49 @@ Safe for a cited rename (the same function under its other name); otherwise no f
 ))
 
 
+UNREGISTERED_IDENTIFIER = register(Rule(
+    code="KL404",
+    name="unregistered-custom-identifier",
+    summary="Loss, metric, initializer, ... string naming a function of the file that Keras does not know",
+    fixable="sometimes",
+    explanation='''
+## What it does
+Finds `loss="dice_loss"`, `metrics=["iou"]`, `kernel_initializer="my_init"` where the string names
+a function defined or imported in the same file that is not registered with Keras
+(`get_custom_objects()`, `@register_keras_serializable`, `custom_objects=`, `extra-activations`).
+
+## Why is this bad?
+Keras looks strings up in its own tables and the registered custom objects only: `compile`
+raises `Unknown loss function` (or metric, initializer...).
+
+## Example
+```python
+def dice_loss(y_true, y_pred):
+    ...
+
+model.compile(optimizer="adam", loss="dice_loss")
+```
+
+Use instead:
+```python
+model.compile(optimizer="adam", loss=dice_loss)
+```
+
+## Fix safety
+Unsafe: passing the function works for training, but a model saved this way needs the function
+registered (or passed as `custom_objects`) to load again.
+''',
+    valid=(
+        'import keras\ndef dice_loss(y_true, y_pred):\n    return y_pred\nmodel = keras.Sequential()\n'
+        'model.compile(optimizer="adam", loss=dice_loss)\n',
+    ),
+    invalid=(
+        'import keras\ndef dice_loss(y_true, y_pred):\n    return y_pred\nmodel = keras.Sequential()\n'
+        'model.compile(optimizer="adam", loss="dice_loss")\n',
+    ),
+))
+
+
 def _normalise(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
@@ -177,6 +220,14 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
     broken = returning_the_class(family, value, context)
     if broken:
         return _uninstantiated(node, family, value, broken, context)
+    if value in context.local_functions and family != "optimizers":
+        word = FAMILY_WORDS[family]
+        return Finding(
+            UNREGISTERED_IDENTIFIER, node,
+            f'Keras {word} "{value}" names a function of this file that Keras does not know by this name: '
+            f"pass the function", new_value=value, applicability="unsafe", literal=False,
+            fix_message=f"Pass the function object {value} instead of its name",
+        )
     renamed = _renamed(node, family, value, context)
     if renamed is not None:
         return renamed
