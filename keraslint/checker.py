@@ -82,6 +82,14 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
         if function is not None and id(function) not in analysed:
             analysed.add(id(function))
             findings.extend(check_function(function, call.lineno))
+        # ``activation=lambda x: softplus_scaled(x)``: the function the lambda wraps is the activation.
+        wrapped = function.body if isinstance(function, ast.Lambda) else None
+        if isinstance(wrapped, ast.Call) and isinstance(wrapped.func, ast.Name) \
+                and len(definitions.get(wrapped.func.id, ())) == 1:
+            inner = definitions[wrapped.func.id][0]
+            if id(inner) not in analysed:
+                analysed.add(id(inner))
+                findings.extend(check_function(inner, call.lineno))
 
     keras_calls = []
     for call in index.calls:
@@ -140,8 +148,8 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
 
 def _guarded(index: ModuleIndex) -> set:
     """What compatibility code checks for itself (KL203 stays silent there): the ids of nodes in
-    ``try`` bodies that catch ImportError/AttributeError, and names tested with
-    ``hasattr(module, "name")`` anywhere in the file."""
+    ``try`` bodies that catch ImportError/AttributeError and in ``if`` blocks that test a version
+    (``if tf.__version__ >= "2.11":``), and names tested with ``hasattr(module, "name")``."""
     guarded: set = {
         call.args[1].value for call in index.calls
         if isinstance(call.func, ast.Name) and call.func.id == "hasattr" and len(call.args) == 2
@@ -149,6 +157,8 @@ def _guarded(index: ModuleIndex) -> set:
     }
     for statement in index.guarding_tries:
         guarded |= {id(node) for part in statement.body for node in ast.walk(part)}
+    for statement in index.version_checks:
+        guarded |= {id(node) for part in statement.body + statement.orelse for node in ast.walk(part)}
     return guarded
 
 

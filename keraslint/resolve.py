@@ -146,8 +146,10 @@ class ModuleIndex:
         self.names: dict[str, list[ast.Name]] = defaultdict(list)  # every Name node, by identifier
         self.parameters: set[str] = set()  # names some function takes as a parameter
         self.guarding_tries: list[ast.Try] = []  # try: ... except ImportError/AttributeError: ...
+        self.version_checks: list[ast.If] = []  # if tf.__version__ >= ...: (compatibility code)
         handlers = {
             ast.Try: self._try,
+            ast.If: self._if,
             ast.Call: self.calls.append,
             ast.Attribute: self.attributes.append,
             ast.Import: self._import,
@@ -200,6 +202,14 @@ class ModuleIndex:
             caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
             if any(c is None or dotted_name(c) in GUARDING_EXCEPTIONS for c in caught):
                 self.guarding_tries.append(node)
+                return
+
+    def _if(self, node: ast.If) -> None:
+        """Remember ``if`` blocks that test a version (``version.parse(tf.__version__) >= ...``)."""
+        for part in ast.walk(node.test):
+            word = part.id if isinstance(part, ast.Name) else part.attr if isinstance(part, ast.Attribute) else ""
+            if "version" in word.lower():
+                self.version_checks.append(node)
                 return
 
     def _define(self, name: str) -> None:

@@ -148,8 +148,9 @@ def check_function(function: ast.FunctionDef | ast.Lambda, use_line: int) -> lis
         returns, body = [function.body], function
     where = f" (used as an activation on line {use_line})"
     findings = []
+    local = _single_assignments(body)
     for node in ast.walk(body):
-        if _unstable(node) or _softmax_division(node):
+        if _unstable(node, local) or _softmax_division(node, local):
             findings.append(Finding(UNSTABLE, node, "Custom activation overflows for large inputs: "
                                     f"use the built-in softplus/softmax or logsumexp{where}"))
     uses_stop_gradient = any(_name(n) == "stop_gradient" for n in ast.walk(body) if isinstance(n, ast.Call))
@@ -157,22 +158,48 @@ def check_function(function: ast.FunctionDef | ast.Lambda, use_line: int) -> lis
         findings.append(Finding(ZERO_GRADIENT, returns[0], "Custom activation is piecewise constant: "
                                 f"its gradient is zero everywhere, so earlier layers never learn{where}"))
     for value in returns:
-        if _reduces(value):
+        if _reduced_shape(value, local):
             findings.append(Finding(NOT_ELEMENTWISE, value, "Custom activation reduces over the tensor and "
                                     f"changes its shape; Keras expects an element-wise function{where}"))
     return findings
 
 
-def _unstable(node: ast.AST) -> bool:
+def _single_assignments(body: ast.AST) -> dict[str, ast.AST]:
+    """Local names the function binds exactly once, to the value they stand for
+    (``e = K.exp(x)``); the rules read through them."""
+    values: dict[str, ast.AST] = {}
+    counts: dict[str, int] = {}
+    for node in ast.walk(body):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)) else []
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    counts[name.id] = counts.get(name.id, 0) + 1
+                    if isinstance(node, ast.Assign) and target is name:
+                        values[name.id] = node.value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+def _through(node: ast.AST, local: dict[str, ast.AST]) -> ast.AST:
+    """The expression a local name stands for (a few steps, never in a loop)."""
+    for _ in range(8):
+        if not (isinstance(node, ast.Name) and node.id in local):
+            break
+        node = local[node.id]
+    return node
+
+
+def _unstable(node: ast.AST, local: dict[str, ast.AST]) -> bool:
     if not isinstance(node, ast.Call):
         return False
     name = _name(node)
     if name in ("log", "log1p") and node.args:
-        argument = node.args[0]
+        argument = _through(node.args[0], local)
         if name == "log1p":
             return _name(argument) == "exp" and isinstance(argument, ast.Call) and not _shifted(argument)
         if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Add):
-            sides = (argument.left, argument.right)
+            sides = (_through(argument.left, local), _through(argument.right, local))
             return any(isinstance(s, ast.Constant) and s.value == 1 for s in sides) and any(
                 isinstance(s, ast.Call) and _name(s) == "exp" and not _shifted(s) for s in sides
             )
@@ -187,13 +214,17 @@ def _shifted(exp_call: ast.Call) -> bool:
     )
 
 
-def _softmax_division(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
-        and isinstance(node.left, ast.Call) and _name(node.left) == "exp" and not _shifted(node.left)
-        and isinstance(node.right, ast.Call) and _name(node.right) in ("sum", "reduce_sum")
-        and bool(node.right.args) and isinstance(node.right.args[0], ast.Call) and _name(node.right.args[0]) == "exp"
-    )
+def _softmax_division(node: ast.AST, local: dict[str, ast.AST]) -> bool:
+    """``exp(x) / sum(exp(x))``, also through local names (``e = K.exp(x); return e / K.sum(e)``)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)):
+        return False
+    left, right = _through(node.left, local), _through(node.right, local)
+    if not (isinstance(left, ast.Call) and _name(left) == "exp" and not _shifted(left)):
+        return False
+    if not (isinstance(right, ast.Call) and _name(right) in ("sum", "reduce_sum") and right.args):
+        return False
+    summed = _through(right.args[0], local)
+    return isinstance(summed, ast.Call) and _name(summed) == "exp" and not _shifted(summed)
 
 
 def _piecewise_constant(node: ast.AST) -> bool:
@@ -220,6 +251,13 @@ def _piecewise_constant(node: ast.AST) -> bool:
     return False
 
 
+# Element-wise functions: their output has their argument's shape.
+ELEMENTWISE = frozenset({
+    "sqrt", "rsqrt", "square", "exp", "log", "log1p", "abs", "negative", "reciprocal", "tanh", "sigmoid",
+    "softplus", "relu", "sin", "cos", "sign", "cast", "clip", "clip_by_value", "maximum", "minimum",
+})
+
+
 def _reduces(node: ast.AST) -> bool:
     if not (isinstance(node, ast.Call) and _name(node) in REDUCTIONS):
         return False
@@ -227,4 +265,24 @@ def _reduces(node: ast.AST) -> bool:
         if keyword.arg in ("keepdims", "keep_dims") and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value):
             return False
     return True
+
+
+def _reduced_shape(node: ast.AST, local: dict[str, ast.AST], depth: int = 0) -> bool:
+    """The returned value has a reduction's shape: the reduction itself, or element-wise functions
+    and arithmetic over reductions only (``sqrt(sum(square(x)))``), through local names. One
+    operand with the input's shape (``x / sqrt(sum(...))``) broadcasts back: not reduced."""
+    node = _through(node, local)
+    if depth > 20:
+        return False
+    if _reduces(node):
+        return True
+    if isinstance(node, ast.Call) and _name(node) in ELEMENTWISE and node.args:
+        operands = [a for a in node.args if not isinstance(a, ast.Constant)]
+        return bool(operands) and all(_reduced_shape(a, local, depth + 1) for a in operands)
+    if isinstance(node, ast.UnaryOp):
+        return _reduced_shape(node.operand, local, depth + 1)
+    if isinstance(node, ast.BinOp):
+        operands = [o for o in (node.left, node.right) if not isinstance(o, ast.Constant)]
+        return bool(operands) and all(_reduced_shape(o, local, depth + 1) for o in operands)
+    return False
 
