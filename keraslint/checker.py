@@ -38,7 +38,7 @@ from keraslint.rules.api import (
 )
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, check_identifier, keyword_family
+from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, FAMILY_WORDS, check_identifier, keyword_family
 from keraslint.sources import parse
 
 LITERAL_TYPES = (str, bool, int, float)
@@ -168,31 +168,71 @@ GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context,
                          unrooted: bool) -> list[Finding]:
     """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
-    ``keras.<family>.get("...")``."""
+    ``keras.<family>.get("...")``: their literals, and the literals that reach them through a name
+    the file binds once or a keyword default used only there."""
     findings = []
+    judged: set[int] = set()
+    names: list[tuple[ast.Name, str, int]] = []  # (name at a site, family, line of the site)
 
-    def judge(values, family: str) -> None:
-        for node in values:
-            finding = check_identifier(node, family, node.value, context)
-            if finding:
-                findings.append(finding)
+    def judge_literal(node: ast.Constant, family: str, where: str = "") -> None:
+        if id(node) in judged:
+            return
+        judged.add(id(node))
+        finding = check_identifier(node, family, node.value, context)
+        if finding:
+            findings.append(finding._replace(message=finding.message + where) if where else finding)
+
+    def judge(value: ast.AST, family: str, nested: bool, line: int) -> None:
+        for node in _strings(value, nested):
+            judge_literal(node, family)
+        names.extend((name, family, line) for name in _strings(value, nested, ast.Name))
 
     for call in keras_calls:
         for keyword in call.keywords:
             family = keyword_family(keyword.arg)
             if family:
-                judge(_strings(keyword.value, nested=False), family)
+                judge(keyword.value, family, False, call.lineno)
         family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
         if family and call.args:
-            judge(_strings(call.args[0], nested=False), family)
-    if not unrooted or not (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
-        return findings
-    for call in index.calls:
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "compile" and _may_be_model(call.func.value, resolver):
-            for keyword in call.keywords:
-                if keyword.arg in COMPILE_KEYWORDS:
-                    judge(_strings(keyword.value, nested=keyword.arg != "optimizer"), COMPILE_KEYWORDS[keyword.arg])
+            judge(call.args[0], family, False, call.lineno)
+    if unrooted and (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
+        for call in index.calls:
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "compile" and _may_be_model(call.func.value, resolver):
+                for keyword in call.keywords:
+                    if keyword.arg in COMPILE_KEYWORDS:
+                        judge(keyword.value, COMPILE_KEYWORDS[keyword.arg], keyword.arg != "optimizer", call.lineno)
+    for name, family, line in names:
+        constant = _single_string_constant(index, name)
+        if constant is not None:
+            judge_literal(constant, family, f" (reaches Keras as {_a(FAMILY_WORDS[family])} on line {line})")
+    for default, family, where in _identifier_defaults(index, names):
+        judge_literal(default, family, where)
     return findings
+
+
+def _identifier_defaults(index: ModuleIndex, names: list[tuple[ast.Name, str, int]]):
+    """``def build(loss="dice_los"): model.compile(loss=loss)``: (default, family, where) for a
+    keyword default whose every use in its function is an identifier site of one family."""
+    sites: dict[str, list[tuple[ast.Name, str, int]]] = {}
+    for name, family, line in names:
+        if name.id.startswith(LOCAL_PREFIX):
+            sites.setdefault(name.id[len(LOCAL_PREFIX):], []).append((name, family, line))
+    if not sites:
+        return
+    for function in index.functions:
+        first, last = function.lineno, function.end_lineno
+        for parameter, default in _string_defaults(function).items():
+            used = [s for s in sites.get(parameter, ()) if first <= s[0].lineno <= last]
+            every = [n for n in index.names[parameter] if first <= n.lineno <= last]
+            families = {family for _, family, _ in used}
+            if used and len(used) == len(every) and len(families) == 1 and all(isinstance(n.ctx, ast.Load) for n in every):
+                family, line = used[0][1], used[0][2]
+                yield default, family, (f" (default of {parameter!r} in {function.name}(), passed to Keras as "
+                                        f"{_a(FAMILY_WORDS[family])} on line {line})")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _may_be_model(receiver: ast.AST, resolver: Resolver) -> bool:
@@ -204,14 +244,17 @@ def _may_be_model(receiver: ast.AST, resolver: Resolver) -> bool:
     return head not in resolver.imported_names or resolver.keras(dotted) is not None
 
 
-def _strings(node: ast.AST, nested: bool) -> list[ast.Constant]:
-    """String literals in a value: the value itself, or (``nested``) inside lists, tuples and dict values."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+def _strings(node: ast.AST, nested: bool, kind: type = ast.Constant) -> list:
+    """String literals (or, with ``kind=ast.Name``, bare names) in a value: the value itself, or
+    (``nested``) inside lists, tuples and dict values."""
+    if kind is ast.Constant and isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node]
+    if kind is ast.Name and isinstance(node, ast.Name):
         return [node]
     if nested and isinstance(node, (ast.List, ast.Tuple)):
-        return [s for element in node.elts for s in _strings(element, nested)]
+        return [s for element in node.elts for s in _strings(element, nested, kind)]
     if nested and isinstance(node, ast.Dict):
-        return [s for value in node.values for s in _strings(value, nested)]
+        return [s for value in node.values if value is not None for s in _strings(value, nested, kind)]
     return []
 
 

@@ -514,14 +514,15 @@ class Prefilter:
             self.judged[key] = all(accepts(*family, value, c) for c in self.contexts)
         return self.judged[key]
 
-    def _carries_doubt(self, text: str, name: str) -> bool:
-        """``name`` is a function of this file, or is bound to a doubtful string somewhere (also
+    def _carries_doubt(self, text: str, name: str, family: str | None = None) -> bool:
+        """``name`` is a function of this file (activations only), or is bound to a string that is
+        doubtful as an activation (or, given ``family``, as an identifier of it) somewhere (also
         where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``).
 
         Each ``name =`` / ``name:`` is looked at once, and the ``=`` that ends an annotation is
         searched for once per line, so a line full of ``name:`` costs linear time.
         """
-        if any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
+        if family is None and any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
             return True
         line_end = equals = -1  # the line of the last ``name:`` and its next ``=`` (-1: none on the line)
         for occurrence in re.finditer(rf"{name}\s*([:=])", text):
@@ -536,15 +537,15 @@ class Prefilter:
                 elif equals != -1 and equals < after:
                     equals = text.find("=", after, line_end)
                 if equals == -1:
-                    if self._open_annotation(text, start, after, line_end):
+                    if self._open_annotation(text, start, after, line_end, family):
                         return True
                     continue
                 value = None if text.startswith("=", equals + 1) else equals + 1
-            if value is not None and self._doubt(start, self._doubtful_binding, text, value):
+            if value is not None and self._doubt(start, self._doubtful_binding, text, value, family):
                 return True
         return False
 
-    def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int) -> bool:
+    def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int, family: str | None = None) -> bool:
         """``name:`` at ``start`` has an annotation that is empty or unclosed at the end of its line,
         and may have a doubtful default on a later line. (A very long rest of line is doubt enough.)"""
         if _identifier_start(text, start) != start:
@@ -553,9 +554,9 @@ class Prefilter:
             return self.code(start)
         annotation = text[colon_end:line_end].partition("#")[0]
         unclosed = annotation.count("[") > annotation.count("]") or annotation.count("(") > annotation.count(")")
-        return (unclosed or not annotation.strip()) and self._doubt(start, self._doubtful_default, text, colon_end)
+        return (unclosed or not annotation.strip()) and self._doubt(start, self._doubtful_default, text, colon_end, family)
 
-    def _doubtful_default(self, text: str, position: int) -> bool:
+    def _doubtful_default(self, text: str, position: int, family: str | None = None) -> bool:
         """The default after the annotation that starts at ``position`` (it may span lines) is doubtful."""
         depth = 0
         for count, (kind, match) in enumerate(_tokens(text, position)):
@@ -566,14 +567,16 @@ class Prefilter:
                 if depth < 0:  # the parameter list closes: no default
                     return False
             elif depth == 0 and match.group() in (",", "="):
-                return match.group() == "=" and self._doubtful_binding(text, match.end())
+                return match.group() == "=" and self._doubtful_binding(text, match.end(), family)
             if count > MAX_ANNOTATION:
                 break
         return True
 
-    def _doubtful_binding(self, text: str, position: int) -> bool:
+    def _doubtful_binding(self, text: str, position: int, family: str | None = None) -> bool:
         kind, value = read_value(text, position, chained=True)
-        return kind == "literal" and not self._valid(accepted, value)
+        if kind != "literal":
+            return False
+        return not (self._valid(accepted, value) if family is None else self._valid(identifier_accepted, value, family))
 
     def _keyword_sites(self, text: str) -> bool:
         """Keywords of activation functions and layers that a target does not take (KL201)."""
@@ -687,7 +690,11 @@ class Prefilter:
         )
 
     def _doubtful_identifier(self, text: str, position: int, family: str) -> bool:
+        """A literal the family does not accept, or a name bound to one (``INIT = "he_normall"``,
+        a keyword default)."""
         kind, value = read_value(text, position)
+        if kind == "name":
+            return self._carries_doubt(text, value, family)
         return kind == "literal" and not self._valid(identifier_accepted, value, family)
 
     def _doubtful_strings(self, text: str, start: int, end: int, family: str) -> bool:
@@ -695,7 +702,8 @@ class Prefilter:
         itself or one inside list, tuple and dict displays (dict keys and call arguments aside)."""
         in_call = []  # for each open bracket: does it belong to a call or a subscript?
         pending = None  # a literal waiting to see whether ``:`` (a dict key) follows
-        previous = None
+        name = None  # a name waiting to see whether it is a bare value (not ``a.b``, ``f(``, a key)
+        previous = previous_token = None
         for kind, match in _tokens(text, start):
             if match.start() >= end:
                 break
@@ -703,7 +711,13 @@ class Prefilter:
             if pending is not None and not (kind == "op" and token == ":") and not self._valid(
                     identifier_accepted, pending, family):
                 return True
-            pending = None
+            if name is not None and not (kind == "op" and token in (".", ":")) and kind != "open" \
+                    and self._carries_doubt(text, name, family):
+                return True
+            pending = name = None
+            if kind == "name" and not any(in_call) and previous_token != ".":
+                name = token
+            previous_token = token
             if kind == "string":
                 if previous == "string":
                     raise Doubt  # implicit concatenation
@@ -714,6 +728,8 @@ class Prefilter:
             elif kind == "close" and in_call:
                 in_call.pop()
             previous = kind
+        if name is not None and self._carries_doubt(text, name, family):
+            return True
         return pending is not None and not self._valid(identifier_accepted, pending, family)
 
 

@@ -219,6 +219,10 @@ TEMPLATES = [
     "optimizers.Adam(lr=0.001)",
     "optimizers.SGD(learning_rate=0.1, momentum=0.9)",
     "lr = 0.01",
+    "layers.Dense(4, kernel_initializer={n})",
+    "model.compile(optimizer='adam', loss={n}, metrics=[{n}, 'mae'])",
+    "def build(x, {n}={v}):\n    model.compile(loss={n})",
+    "def build(x, {n}: str = {v}):\n    return layers.Dense(4, bias_initializer={n})(x)",
 ]
 
 
