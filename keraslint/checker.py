@@ -66,7 +66,11 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
         definitions.setdefault(function.name, []).append(function)
     analysed: set[int] = set()
 
+    parameter_sites: list[tuple[ast.Name, str | None, int]] = []  # parameters at sites: (name, family, line)
+
     def activation(value: ast.AST, call: ast.Call) -> None:
+        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX):
+            parameter_sites.append((value, None, call.lineno))
         constant = _single_string_constant(index, value)
         if constant is not None:
             judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
@@ -111,7 +115,15 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
                     if finding:
                         findings.append(finding)
     _keyword_defaults(index, resolver, names, context.target, judge)
-    findings += _identifier_findings(index, resolver, keras_calls, context, unrooted)
+    findings += _identifier_findings(index, resolver, keras_calls, context, unrooted, parameter_sites)
+    for literal, family, where in _arguments_to_sinks(index, parameter_sites, definitions):
+        if family is None:
+            judge(literal, where)
+        elif id(literal) not in judged:
+            judged.add(id(literal))
+            finding = check_identifier(literal, family, literal.value, context)
+            if finding:
+                findings.append(finding._replace(message=finding.message + where))
     guarded = _guarded(index)
     for attribute in index.attributes:
         qualified = resolver.qualify(dotted_name(attribute))
@@ -166,7 +178,7 @@ GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 
 
 def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context,
-                         unrooted: bool) -> list[Finding]:
+                         unrooted: bool, parameter_sites: list) -> list[Finding]:
     """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
     ``keras.<family>.get("...")``: their literals, and the literals that reach them through a name
     the file binds once or a keyword default used only there."""
@@ -205,30 +217,69 @@ def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: li
         constant = _single_string_constant(index, name)
         if constant is not None:
             judge_literal(constant, family, f" (reaches Keras as {_a(FAMILY_WORDS[family])} on line {line})")
-    for default, family, where in _identifier_defaults(index, names):
-        judge_literal(default, family, where)
+    parameter_sites.extend(n for n in names if n[0].id.startswith(LOCAL_PREFIX))
+    for function, parameter, family, line in _parameter_sinks(index, parameter_sites):
+        default = _string_defaults(function).get(parameter)
+        if default is not None and family is not None:
+            judge_literal(default, family, f" (default of {parameter!r} in {function.name}(), passed to Keras as "
+                                           f"{_a(FAMILY_WORDS[family])} on line {line})")
     return findings
 
 
-def _identifier_defaults(index: ModuleIndex, names: list[tuple[ast.Name, str, int]]):
-    """``def build(loss="dice_los"): model.compile(loss=loss)``: (default, family, where) for a
-    keyword default whose every use in its function is an identifier site of one family."""
-    sites: dict[str, list[tuple[ast.Name, str, int]]] = {}
-    for name, family, line in names:
-        if name.id.startswith(LOCAL_PREFIX):
-            sites.setdefault(name.id[len(LOCAL_PREFIX):], []).append((name, family, line))
-    if not sites:
+def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]):
+    """(function, parameter, family or None for activations, line of the site) for each parameter
+    whose every use in its function is a Keras site of one kind: a value given to it (a default,
+    an argument at a call) reaches Keras as that kind. A parameter also compared, transformed or
+    rebound is left alone: the code may handle the value."""
+    by_parameter: dict[str, list[tuple[ast.Name, str | None, int]]] = {}
+    for name, family, line in sites:
+        by_parameter.setdefault(name.id[len(LOCAL_PREFIX):], []).append((name, family, line))
+    if not by_parameter:
         return
     for function in index.functions:
         first, last = function.lineno, function.end_lineno
-        for parameter, default in _string_defaults(function).items():
-            used = [s for s in sites.get(parameter, ()) if first <= s[0].lineno <= last]
+        arguments = function.args
+        for parameter in (a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs):
+            used = [s for s in by_parameter.get(parameter, ()) if first <= s[0].lineno <= last]
+            if not used:
+                continue
             every = [n for n in index.names[parameter] if first <= n.lineno <= last]
-            families = {family for _, family, _ in used}
-            if used and len(used) == len(every) and len(families) == 1 and all(isinstance(n.ctx, ast.Load) for n in every):
-                family, line = used[0][1], used[0][2]
-                yield default, family, (f" (default of {parameter!r} in {function.name}(), passed to Keras as "
-                                        f"{_a(FAMILY_WORDS[family])} on line {line})")
+            kinds = {family for _, family, _ in used}
+            if len(used) == len(every) and len(kinds) == 1 and all(isinstance(n.ctx, ast.Load) for n in every):
+                yield function, parameter, used[0][1], used[0][2]
+
+
+def _arguments_to_sinks(index: ModuleIndex, sites: list, definitions: dict):
+    """``build_model(inputs, loss="dice_los")`` where ``build_model``'s ``loss`` reaches Keras as a
+    loss: (literal, family or None for activations, where) for string arguments of calls to the
+    file's own functions (called by name)."""
+    sinks: dict[int, dict[str, tuple[str | None, int]]] = {}
+    for function, parameter, family, line in _parameter_sinks(index, sites):
+        sinks.setdefault(id(function), {})[parameter] = (family, line)
+    if not sinks:
+        return
+    for call in index.calls:
+        if not isinstance(call.func, ast.Name) or len(definitions.get(call.func.id, ())) != 1:
+            continue
+        function = definitions[call.func.id][0]
+        targets = sinks.get(id(function))
+        if not targets:
+            continue
+        positional = [a.arg for a in function.args.posonlyargs + function.args.args]
+        if positional[:1] in (["self"], ["cls"]):  # a method: called through its instance, not followed
+            continue
+        given = []
+        for index_, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred) or index_ >= len(positional):
+                break
+            given.append((positional[index_], argument))
+        given += [(k.arg, k.value) for k in call.keywords if k.arg]
+        for parameter, argument in given:
+            if parameter in targets and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                family, line = targets[parameter]
+                word = "an activation" if family is None else _a(FAMILY_WORDS[family])
+                yield argument, family, (f" (passed to {function.name}() as {parameter!r}, which reaches Keras "
+                                         f"as {word} on line {line})")
 
 
 def _a(word: str) -> str:

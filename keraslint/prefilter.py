@@ -247,6 +247,12 @@ MAX_CHAINED_TARGETS = 32
 MAX_NESTING = 50  # brackets inside one call's arguments; deeper ones are rare enough to parse
 MAX_LINE = 10_000  # characters: a longer line (generated data, minified code) is parsed, not read
 
+def _first_word(text: str, position: int) -> str:
+    """The identifier at ``position`` (a parameter's name in a signature), or ``""``."""
+    match = re.compile(r"\s*(\w+)").match(text, position)
+    return match.group(1) if match else ""
+
+
 def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]]:
     """Top-level arguments of the call whose ``(`` ends at ``position``, in source order.
 
@@ -339,6 +345,7 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
+DEFINITION = re.compile(r"def\s+(\w+)\s*\(")
 LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
 API_ATTRIBUTES = tuple((module, re.compile(rf"{module}\s*\.\s*([^\W\d]\w*)")) for module in API_MODULES)
@@ -413,6 +420,8 @@ class Prefilter:
         text, self.code = code_view(text)
         self.named = {}
         self.imported_names = None
+        self.parameters = None
+        self.calls_of: dict[str, list[list[int]]] = {}
         try:
             return (
                 self._broken_statements(text) or aliased(text, self.code)
@@ -543,7 +552,55 @@ class Prefilter:
                 value = None if text.startswith("=", equals + 1) else equals + 1
             if value is not None and self._doubt(start, self._doubtful_binding, text, value, family):
                 return True
+        return self._doubt_passed_positionally(text, name, family)
+
+    def _doubt_passed_positionally(self, text: str, name: str, family: str | None) -> bool:
+        """``name`` is a parameter of a function of this file that some call gives a doubtful
+        literal positionally (``def build(inputs, loss): ...`` and ``build(x, "dice_los")``;
+        keyword arguments are bindings ``loss=`` that ``_carries_doubt`` reads). As the checker,
+        only functions defined once and called by their bare name count (no methods)."""
+        for function, position in self._parameters(text).get(name, ()):
+            try:
+                calls = self._positional_arguments(text, function)
+            except Doubt:
+                return True
+            if any(position < len(given) and self._doubtful_binding(text, given[position], family) for given in calls):
+                return True
         return False
+
+    def _parameters(self, text: str) -> dict[str, list[tuple[str, int]]]:
+        """Parameter name -> (function, position) for the file's plain ``def``s (not methods, not
+        defined twice), read once per file."""
+        if self.parameters is None:
+            self.parameters = {}
+            found: dict[str, list[list[str]]] = {}
+            for definition in DEFINITION.finditer(text) if "def" in text else ():
+                if not self.code(definition.start()):
+                    continue
+                try:
+                    entries = call_arguments(text, definition.end())
+                except Doubt:
+                    entries = [(None, definition.end(), definition.end())] * 2  # unreadable: counts as defined
+                found.setdefault(definition.group(1), []).append(
+                    [keyword or _first_word(text, start) for keyword, start, _ in entries])
+            for function, signatures in found.items():
+                if len(signatures) == 1 and signatures[0][:1] not in (["self"], ["cls"]):
+                    for position, head in enumerate(signatures[0]):
+                        self.parameters.setdefault(head, []).append((function, position))
+        return self.parameters
+
+    def _positional_arguments(self, text: str, function: str) -> list[list[int]]:
+        """Where each positional argument starts, for every bare-name call of ``function``."""
+        if function not in self.calls_of:
+            calls = []
+            for use in re.finditer(rf"\b{function}\s*\(", text):
+                before = _skip_space_before(text, use.start())
+                if text[before - 1: before] == "." or text[_identifier_start(text, before): before] == "def" \
+                        or not self.code(use.start()):
+                    continue
+                calls.append([start for keyword, start, _ in call_arguments(text, use.end()) if keyword is None])
+            self.calls_of[function] = calls
+        return self.calls_of[function]
 
     def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int, family: str | None = None) -> bool:
         """``name:`` at ``start`` has an annotation that is empty or unclosed at the end of its line,

@@ -223,6 +223,8 @@ TEMPLATES = [
     "model.compile(optimizer='adam', loss={n}, metrics=[{n}, 'mae'])",
     "def build(x, {n}={v}):\n    model.compile(loss={n})",
     "def build(x, {n}: str = {v}):\n    return layers.Dense(4, bias_initializer={n})(x)",
+    "def block(x, {n}):\n    return layers.Dense(4, activation={n})(x)\nblock(None, {v})",
+    "def make(x, {n}):\n    model.compile(optimizer='adam', loss={n})\nmake(x, {n}={v})\nmake(x, {v})",
 ]
 
 
