@@ -536,6 +536,8 @@ class Prefilter:
         line_end = equals = -1  # the line of the last ``name:`` and its next ``=`` (-1: none on the line)
         for occurrence in re.finditer(rf"{name}\s*([:=])", text):
             start, after = occurrence.start(), occurrence.end()
+            if _identifier_start(text, start) != start:
+                continue  # the end of a longer name (``l2_reg=`` is no binding of ``reg``)
             if occurrence.group(1) == "=":
                 value = None if text.startswith("=", after) else after  # ``==`` binds nothing
             else:
@@ -630,7 +632,14 @@ class Prefilter:
         return True
 
     def _doubtful_binding(self, text: str, position: int, family: str | None = None) -> bool:
-        kind, value = read_value(text, position, chained=True)
+        try:
+            kind, value = read_value(text, position, chained=True)
+        except Doubt:
+            # A display or a number (``INIT = {"class_name": ...}``, ``reg=2.5e-4``) is no string an
+            # identifier site could take; anything else unreadable stays doubtful.
+            if family is not None and text[position:position + 64].lstrip()[:1] in tuple("{[0123456789-."):
+                return False
+            raise
         if kind != "literal":
             return False
         return not (self._valid(accepted, value) if family is None else self._valid(identifier_accepted, value, family))
