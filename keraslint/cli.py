@@ -19,8 +19,6 @@ from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
 from keraslint.rules import all_rules, select_layers
-from keraslint.rules.api import API_MODULES
-from keraslint.rules.identifiers import FAMILY_WORDS
 from keraslint.settings import (
     OUTPUT_FORMATS,
     SettingsError,
@@ -492,6 +490,8 @@ def catalog_command(name) -> None:
     """Which Keras releases accept a name, in each lookup (activation, initializer, regularizer,
     constraint, loss, metric, optimizer) and as a class of keras.layers, keras.optimizers, ...;
     without NAME, every name the catalog knows."""
+    from keraslint.rules.api import API_MODULES
+
     the_catalog = load_catalog()
     if name is None:
         names = set(the_catalog.all_strings)
@@ -512,6 +512,9 @@ def catalog_command(name) -> None:
 
 def _catalog_lines(the_catalog, name: str, detail: bool = False) -> list[str]:
     """``adam (optimizer): Keras 1.0.0..3.15.1; ...``, one line per lookup that resolves ``name``."""
+    from keraslint.rules.api import API_MODULES
+    from keraslint.rules.identifiers import FAMILY_WORDS
+
     words = {"activations": "activation", **FAMILY_WORDS}
     lines = [f"{name} ({words[kind]}): {the_catalog.timeline(releases)}"
              for kind, releases in the_catalog.accepting_anywhere(name)]

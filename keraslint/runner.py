@@ -18,7 +18,6 @@ from keraslint.catalog import Target
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
-from keraslint.resolve import ROOTS
 from keraslint.rules import Context
 from keraslint.sources import (
     LINE_BREAK,
@@ -69,6 +68,7 @@ class Job:
     def gate(self) -> Prefilter:
         """The textual proof of cleanliness for this job's targets and rules."""
         from keraslint.prefilter import Prefilter
+        from keraslint.resolve import ROOTS
 
         return Prefilter(self.context_for("keras"), {root: self.context_for(root) for root in ROOTS}, self.enabled)
 
