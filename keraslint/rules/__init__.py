@@ -9,7 +9,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # the catalog is data below the rules; imported for types only (start-up cost)
+    from keraslint.catalog import Catalog, Target
 
 
 class Rule(NamedTuple):
@@ -124,7 +127,7 @@ def _always_on(codes: list[str]) -> set[str]:
 class Context(NamedTuple):
     """What a rule needs to judge a site: the target releases, the catalog, project extras."""
 
-    target: object  # keraslint.catalog.Target
-    catalog: object  # keraslint.catalog.Catalog
-    extra_activations: frozenset = frozenset()  # configured and registered names
-    local_functions: frozenset = frozenset()  # functions defined or imported in the file
+    target: Target
+    catalog: Catalog
+    extra_activations: frozenset[str] = frozenset()  # configured and registered names
+    local_functions: frozenset[str] = frozenset()  # functions defined or imported in the file
