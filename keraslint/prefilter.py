@@ -345,7 +345,7 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
-DEFINITION = re.compile(r"def\s+(\w+)\s*\(")
+DEFINITION = re.compile(r"def\s+(\w+)\s*\((\s*(?:self|cls)\b)?")  # group 2: a method's first parameter
 LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
 API_ATTRIBUTES = tuple((module, re.compile(rf"{module}\s*\.\s*([^\W\d]\w*)")) for module in API_MODULES)
@@ -422,6 +422,7 @@ class Prefilter:
         self.imported_names = None
         self.parameters = None
         self.calls_of: dict[str, list[list[int]]] = {}
+        self.carrying: dict[tuple[str, str | None], bool] = {}
         try:
             return (
                 self._broken_statements(text) or aliased(text, self.code)
@@ -524,6 +525,13 @@ class Prefilter:
         return self.judged[key]
 
     def _carries_doubt(self, text: str, name: str, family: str | None = None) -> bool:
+        """``_doubtful_name``, once per name and family in a file."""
+        key = (name, family)
+        if key not in self.carrying:
+            self.carrying[key] = self._doubtful_name(text, name, family)
+        return self.carrying[key]
+
+    def _doubtful_name(self, text: str, name: str, family: str | None) -> bool:
         """``name`` is a function of this file (activations only), or is bound to a string that is
         doubtful as an activation (or, given ``family``, as an identifier of it) somewhere (also
         where its annotation goes on past the line, so its default is not seen: ``name: Dict[str,``).
@@ -561,7 +569,10 @@ class Prefilter:
         literal positionally (``def build(inputs, loss): ...`` and ``build(x, "dice_los")``;
         keyword arguments are bindings ``loss=`` that ``_carries_doubt`` reads). As the checker,
         only functions defined once and called by their bare name count (no methods)."""
-        for function, position in self._parameters(text).get(name, ()):
+        parameters = self._parameters(text)
+        if "" in parameters:
+            return True
+        for function, position in parameters.get(name, ()):
             try:
                 calls = self._positional_arguments(text, function)
             except Doubt:
@@ -572,23 +583,25 @@ class Prefilter:
 
     def _parameters(self, text: str) -> dict[str, list[tuple[str, int]]]:
         """Parameter name -> (function, position) for the file's plain ``def``s (not methods, not
-        defined twice), read once per file."""
+        defined twice), read once per file. Whether a ``def`` is code (not in a string) is asked
+        only when a name has two: a signature read from a docstring only adds doubt."""
         if self.parameters is None:
             self.parameters = {}
-            found: dict[str, list[list[str]]] = {}
+            found: dict[str, list] = {}
             for definition in DEFINITION.finditer(text) if "def" in text else ():
-                if not self.code(definition.start()):
-                    continue
+                found.setdefault(definition.group(1), []).append(definition)
+            for function, definitions in found.items():
+                if len(definitions) > 1:
+                    definitions = [d for d in definitions if self.code(d.start())]
+                if len(definitions) != 1 or definitions[0].group(2):
+                    continue  # defined twice, or a method: calls of it are not followed
                 try:
-                    entries = call_arguments(text, definition.end())
+                    entries = call_arguments(text, definitions[0].end())
                 except Doubt:
-                    entries = [(None, definition.end(), definition.end())] * 2  # unreadable: counts as defined
-                found.setdefault(definition.group(1), []).append(
-                    [keyword or _first_word(text, start) for keyword, start, _ in entries])
-            for function, signatures in found.items():
-                if len(signatures) == 1 and signatures[0][:1] not in (["self"], ["cls"]):
-                    for position, head in enumerate(signatures[0]):
-                        self.parameters.setdefault(head, []).append((function, position))
+                    self.parameters.setdefault("", []).append((function, -1))  # unreadable: every name doubts
+                    continue
+                for position, (keyword, start, _) in enumerate(entries):
+                    self.parameters.setdefault(keyword or _first_word(text, start), []).append((function, position))
         return self.parameters
 
     def _positional_arguments(self, text: str, function: str) -> list[list[int]]:
@@ -597,9 +610,8 @@ class Prefilter:
             calls = []
             for use in re.finditer(rf"\b{function}\s*\(", text):
                 before = _skip_space_before(text, use.start())
-                if text[before - 1: before] == "." or text[_identifier_start(text, before): before] == "def" \
-                        or not self.code(use.start()):
-                    continue
+                if text[before - 1: before] == "." or text[_identifier_start(text, before): before] == "def":
+                    continue  # (a call inside a string or comment is read too: more doubt, never less)
                 calls.append([start for keyword, start, _ in call_arguments(text, use.end()) if keyword is None])
             self.calls_of[function] = calls
         return self.calls_of[function]
