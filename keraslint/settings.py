@@ -250,22 +250,24 @@ def _tf_dot_keras_target(the_catalog: Catalog, requirements: Requirements | None
 
 def _keras_core_target(the_catalog: Catalog, requirements: Requirements | None) -> Target:
     """Files importing keras_core: the project's keras-core pin, else the newest keras-core."""
-    if requirements is not None and requirements.keras_core is not None:
-        releases = _select(the_catalog.of("keras-core"), requirements.keras_core)
-        if releases:
-            return Target(tuple(releases), f"keras-core {requirements.keras_core or '(any)'} from {requirements.source}")
-    newest = the_catalog.newest("keras-core")
-    return Target((newest,), f"file imports keras_core: newest keras-core in the catalog ({newest.version})")
+    return _own_line_target(the_catalog, "keras-core", "keras_core", requirements and requirements.keras_core,
+                            requirements)
 
 
 def _tf_keras_target(the_catalog: Catalog, requirements: Requirements | None) -> Target:
     """Files importing tf_keras are Keras 2 code: the project's tf-keras pin, else the newest tf-keras."""
-    if requirements is not None and requirements.tf_keras is not None:
-        releases = _select(the_catalog.of("tf-keras"), requirements.tf_keras)
+    return _own_line_target(the_catalog, "tf-keras", "tf_keras", requirements and requirements.tf_keras, requirements)
+
+
+def _own_line_target(the_catalog: Catalog, distribution: str, root: str, specifier: SpecifierSet | None,
+                     requirements: Requirements | None) -> Target:
+    """A root with a distribution of its own: the project's pin of it, else its newest release."""
+    if requirements is not None and specifier is not None:
+        releases = _select(the_catalog.of(distribution), specifier)
         if releases:
-            return Target(tuple(releases), f"tf-keras {requirements.tf_keras or '(any)'} from {requirements.source}")
-    newest = the_catalog.newest("tf-keras")
-    return Target((newest,), f"file imports tf_keras: newest tf-keras in the catalog ({newest.version})")
+            return Target(tuple(releases), f"{distribution} {specifier or '(any)'} from {requirements.source}")
+    newest = the_catalog.newest(distribution)
+    return Target((newest,), f"file imports {root}: newest {distribution} in the catalog ({newest.version})")
 
 
 def _select(releases: list, specifier: SpecifierSet) -> list:

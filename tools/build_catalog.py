@@ -93,20 +93,13 @@ API_FILE = "api.json"
 def render_api(entries: list[dict]) -> str:
     """The public names of each release's modules (taken out of the entries): each distinct name
     list once, releases mapping module -> list index (null: not known)."""
-    lists: list[list[str]] = []
+    lists: list = []
     index: dict[str, int] = {}
     releases = {}
     for entry in entries:
-        modules = {}
-        for module, names in entry.pop("api").items():
-            if names is not None:
-                key = json.dumps(names)
-                modules[module] = index.setdefault(key, len(lists))
-                if modules[module] == len(lists):
-                    lists.append(names)
-            else:
-                modules[module] = None
-        releases[f"{entry['distribution']} {entry['version']}"] = modules
+        releases[f"{entry['distribution']} {entry['version']}"] = {
+            module: None if names is None else _interned(names, lists, index) for module, names in entry.pop("api").items()
+        }
     document = {
         "generated_by": "python tools/build_catalog.py",
         "note": "GENERATED FILE - do not edit. Public names of keras.<module> per release (null: not known).",
@@ -119,6 +112,15 @@ def render_api(entries: list[dict]) -> str:
 SHARED_FIELDS = ("families", "functions", "layers", "positional_activation", "quirks", "strings")
 
 
+def _interned(value, table: list, index: dict[str, int]) -> int:
+    """The position of ``value`` in ``table``, appended the first time it is seen."""
+    key = json.dumps(value, sort_keys=True)
+    if key not in index:
+        index[key] = len(table)
+        table.append(value)
+    return index[key]
+
+
 def render(entries: list[dict]) -> str:
     """The catalog file: each distinct table once (most patch releases share them), releases
     referring to tables by index, so that it loads fast on every run."""
@@ -128,11 +130,7 @@ def render(entries: list[dict]) -> str:
     for entry in entries:
         release = dict(entry)
         for field in SHARED_FIELDS:
-            key = json.dumps(entry[field], sort_keys=True)
-            if key not in index[field]:
-                index[field][key] = len(tables[field])
-                tables[field].append(entry[field])
-            release[field] = index[field][key]
+            release[field] = _interned(entry[field], tables[field], index[field])
         releases.append(release)
     document = {
         "generated_by": "python tools/build_catalog.py",
