@@ -159,7 +159,10 @@ def _read_hdf5(source: bytes | str) -> SavedModel:
     config = _json(raw.encode("utf-8", "surrogateescape"), "model_config")
     training = attributes.get("training_config")
     if training is not None:
-        training = ("training_config", _json(training.encode("utf-8", "surrogateescape"), "training_config"))
+        try:
+            training = ("training_config", _json(training.encode("utf-8", "surrogateescape"), "training_config"))
+        except ModelError:  # the layers are still checked; only the compile settings are not
+            training = None
     return SavedModel(config, _text(attributes.get("keras_version")), _text(attributes.get("backend")), training)
 
 

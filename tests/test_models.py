@@ -295,3 +295,13 @@ def test_a_renamed_loss_saved_in_a_model_gets_its_new_name():
                          make_job("2.4")).diagnostics
     assert [(d.code, d.config_path) for d in result] == [("KL403", "training_config.loss")]
     assert 'it was renamed "cosine_similarity", the same function' in result[0].message
+
+
+def test_a_malformed_training_config_leaves_the_layers_checked():
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        handle.attrs["model_config"] = json.dumps(sequential(dense("a", "sigmod")))
+        handle.attrs["training_config"] = "{not json"
+    assert found(buffer.getvalue(), "model.h5", "2.15") == [("KL101", "config.layers[0].config.activation")]
+    for training in ([1, 2], {"loss": 3, "metrics": {"a": [None, 5]}, "optimizer_config": []}):
+        assert found(h5_compiled(sequential(dense("a", "relu")), training), "model.h5", "2.15") == []
