@@ -11,7 +11,6 @@ import bisect
 from typing import Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
-from keraslint.prefilter import layer_names
 from keraslint.registrations import registered_names
 from keraslint.resolve import (
     ACTIVATION_KEYWORDS,
@@ -50,7 +49,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
     root (``model.compile(...)``)."""
     findings: list[Finding] = []
     judged: set[int] = set()
-    names = layer_names()
+    names = context.catalog.layer_names
 
     def judge(node: ast.AST, where: str = "") -> None:
         """Run the literal rules once per literal; ``where`` says how an indirect value got there."""

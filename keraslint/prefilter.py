@@ -41,24 +41,6 @@ from keraslint.rules.api import (
 from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, identifier_accepted, keyword_family
 
 
-@functools.lru_cache(maxsize=1)
-def layer_names() -> frozenset[str]:
-    """Activation layer classes of any release."""
-    return frozenset().union(*(r.layers for r in load_catalog().releases))
-
-
-@functools.lru_cache(maxsize=1)
-def positional_layers() -> frozenset[str]:
-    """Layer classes that take ``activation`` positionally in some release (and ``Activation``)."""
-    return frozenset().union(*(r.positional_activation for r in load_catalog().releases)) | {"Activation"}
-
-
-@functools.lru_cache(maxsize=1)
-def activation_functions() -> frozenset[str]:
-    """Functions of ``keras.activations`` in any release (owners of keyword arguments)."""
-    return frozenset().union(*(r.functions for r in load_catalog().releases))
-
-
 def cover(names) -> tuple[str, ...]:
     """The names that contain no other name: a text has one of ``names`` only if it has one of these."""
     return tuple(sorted(n for n in names if not any(o != n and o in n for o in names)))
@@ -67,13 +49,13 @@ def cover(names) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def positional_needles() -> tuple[str, ...]:
     """Words without which a file calls no layer that takes its activation positionally."""
-    return cover(positional_layers())
+    return cover(load_catalog().positional_layers)
 
 
 @functools.lru_cache(maxsize=1)
 def needles() -> tuple[str, ...]:
     """Words without which a file has no activation site (KL201 owners aside, see ``Prefilter``)."""
-    return cover({"ctivation", *positional_layers()})
+    return cover({"ctivation", *load_catalog().positional_layers})
 
 
 # A file can reach a root's Keras only if it contains the root's word (or imports from project
@@ -485,7 +467,7 @@ class Prefilter:
             if word in text:
                 for match in re.finditer(rf"{word}\w*(?=\s*\()", text):
                     start = _identifier_start(text, match.start())
-                    if text[start: match.end()] in positional_layers():
+                    if text[start: match.end()] in load_catalog().positional_layers:
                         calls[start] = (text[start: match.end()], match.end())
         calls.update((m.start(), ("Activation", m.end() - 1)) for m in ACTIVATION_GETTER.finditer(text))
         for start, (layer, end) in calls.items():
@@ -814,7 +796,8 @@ class Prefilter:
 @functools.lru_cache(maxsize=1)
 def interesting() -> frozenset[str]:
     """The names sites are found by: layers, activation functions, the identifier modules."""
-    return positional_layers() | layer_names() | activation_functions() | {"activations", *FAMILY_MODULES}
+    catalog = load_catalog()
+    return catalog.positional_layers | catalog.layer_names | catalog.activation_functions | {"activations", *FAMILY_MODULES}
 
 
 def renamed_on_import(text: str, code: CodeRegions) -> bool:
@@ -862,8 +845,10 @@ def _last_name(dotted: str) -> str:
 def _flagged_keywords(context: Context) -> dict[str, set[str]]:
     """Owner (activation function or layer) -> keywords that KL201 reports in ``context``."""
     flagged = {}
-    for owner in layer_names() | activation_functions():
-        kinds = [is_layer for is_layer, names in ((True, layer_names()), (False, activation_functions())) if owner in names]
+    catalog = load_catalog()
+    for owner in catalog.layer_names | catalog.activation_functions:
+        kinds = [is_layer for is_layer, names in ((True, catalog.layer_names), (False, catalog.activation_functions))
+                 if owner in names]
         for is_layer in kinds:
             candidates = [(k, k) for k in _keywords_of(owner, is_layer)]
             for finding in check_keywords(owner, is_layer, candidates, context):

@@ -259,6 +259,21 @@ class Catalog:
 
         return [r for r in self.releases if accepts(r)]
 
+    @functools.cached_property
+    def layer_names(self) -> frozenset[str]:
+        """Activation layer classes of any release."""
+        return frozenset().union(*(r.layers for r in self.releases))
+
+    @functools.cached_property
+    def positional_layers(self) -> frozenset[str]:
+        """Layer classes that take ``activation`` positionally in some release (and ``Activation``)."""
+        return frozenset().union(*(r.positional_activation for r in self.releases)) | {"Activation"}
+
+    @functools.cached_property
+    def activation_functions(self) -> frozenset[str]:
+        """Functions of ``keras.activations`` in any release (owners of keyword arguments)."""
+        return frozenset().union(*(r.functions for r in self.releases))
+
     def accepting_anywhere(self, name: str) -> list[tuple[str, list[Release]]]:
         """(kind, releases) for each kind of lookup some release resolves ``name`` in: "activations"
         first, then the identifier families in catalog order."""
