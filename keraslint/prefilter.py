@@ -327,6 +327,7 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
+CALL_NAME = re.compile(r"(\w+)\s*\(")
 DEFINITION = re.compile(r"def\s+(\w+)\s*\((\s*(?:self|cls)\b)?")  # group 2: a method's first parameter
 LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
@@ -403,7 +404,7 @@ class Prefilter:
         self.named = {}
         self.imported_names = None
         self.parameters = None
-        self.calls_of: dict[str, list[list[int]]] = {}
+        self.calls_of: dict[str, list[int]] | None = None  # function -> ends of its calls' ``(``
         self.carrying: dict[tuple[str, str | None], bool] = {}
         try:
             return (
@@ -587,16 +588,21 @@ class Prefilter:
         return self.parameters
 
     def _positional_arguments(self, text: str, function: str) -> list[list[int]]:
-        """Where each positional argument starts, for every bare-name call of ``function``."""
-        if function not in self.calls_of:
-            calls = []
-            for use in re.finditer(rf"\b{function}\s*\(", text):
+        """Where each positional argument starts, for every bare-name call of ``function``. The
+        calls of every function with parameters are found in one pass over the file."""
+        if self.calls_of is None:
+            functions = {f for sites in self._parameters(text).values() for f, _ in sites}
+            self.calls_of = {f: [] for f in functions}
+            for use in CALL_NAME.finditer(text):
+                name = use.group(1)
+                if name not in functions or _identifier_start(text, use.start(1)) != use.start(1):
+                    continue
                 before = _skip_space_before(text, use.start())
                 if text[before - 1: before] == "." or text[_identifier_start(text, before): before] == "def":
                     continue  # (a call inside a string or comment is read too: more doubt, never less)
-                calls.append([start for keyword, start, _ in call_arguments(text, use.end()) if keyword is None])
-            self.calls_of[function] = calls
-        return self.calls_of[function]
+                self.calls_of[name].append(use.end())
+        return [[start for keyword, start, _ in call_arguments(text, end) if keyword is None]
+                for end in self.calls_of.get(function, ())]
 
     def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int, family: str | None = None) -> bool:
         """``name:`` at ``start`` has an annotation that is empty or unclosed at the end of its line,

@@ -69,6 +69,10 @@ CRAFTED = {  # each takes a size n; the prefilter must read each site once
     "deep-nesting": lambda n: "s = \"\"\"\n" + "Dense(\n" * (n // 5) + "\"\"\"",  # calls nested deeper than CPython allows
     "many-attributes": lambda n: "x.activations.reul\n" * (n // 5),  # one search per file for what 'x' may name
     "long-chain": lambda n: "act = \\\n" * (n // 2),  # a chain of assignment targets longer than any program's
+    # functions whose parameter reaches Keras, each called: their calls are found in one pass, not one per function
+    "many-functions": lambda n: "".join(
+        f"def f{i}(x, act):\n    return keras.layers.Dense(4, activation=act)(x)\nf{i}(None, 'relu')\n"
+        for i in range(n // 80)),
 }
 
 
