@@ -327,7 +327,8 @@ ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
 ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
 # ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
 # ends in ``init`` is checked on the match).
-CALL_NAME = re.compile(r"(\w+)\s*\(")
+CALL_NAME = re.compile(r"(?<!\w)(\w+)\s*\(")  # from an identifier's start only: linear in long names
+BINDING = re.compile(r"(?<!\w)(\w+)\s*([:=])")  # ``name =``, ``name:`` (annotations, dict keys, slices too)
 DEFINITION = re.compile(r"def\s+(\w+)\s*\((\s*(?:self|cls)\b)?")  # group 2: a method's first parameter
 LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
@@ -406,6 +407,8 @@ class Prefilter:
         self.parameters = None
         self.calls_of: dict[str, list[int]] | None = None  # function -> ends of its calls' ``(``
         self.carrying: dict[tuple[str, str | None], bool] = {}
+        self.binding_index: dict[str, list[re.Match]] | None = None
+        self.definition_index: dict[str, list[re.Match]] | None = None
         try:
             return (
                 self._broken_statements(text) or aliased(text, self.code)
@@ -522,14 +525,12 @@ class Prefilter:
         Each ``name =`` / ``name:`` is looked at once, and the ``=`` that ends an annotation is
         searched for once per line, so a line full of ``name:`` costs linear time.
         """
-        if family is None and any(self.code(d.start()) for d in re.finditer(rf"def\s+{name}\b", text)):
+        if family is None and any(self.code(d.start()) for d in self._definitions(text).get(name, ())):
             return True
         line_end = equals = -1  # the line of the last ``name:`` and its next ``=`` (-1: none on the line)
-        for occurrence in re.finditer(rf"{name}\s*([:=])", text):
+        for occurrence in self._bindings(text).get(name, ()):
             start, after = occurrence.start(), occurrence.end()
-            if _identifier_start(text, start) != start:
-                continue  # the end of a longer name (``l2_reg=`` is no binding of ``reg``)
-            if occurrence.group(1) == "=":
+            if occurrence.group(2) == "=":
                 value = None if text.startswith("=", after) else after  # ``==`` binds nothing
             else:
                 if after > line_end:
@@ -546,6 +547,24 @@ class Prefilter:
             if value is not None and self._doubt(start, self._doubtful_binding, text, value, family):
                 return True
         return self._doubt_passed_positionally(text, name, family)
+
+    def _bindings(self, text: str) -> dict[str, list[re.Match]]:
+        """Every ``name =`` / ``name:`` of the file by name, found in one pass (a file with many
+        names at sites would otherwise be searched once per name)."""
+        if self.binding_index is None:
+            self.binding_index = {}
+            for occurrence in BINDING.finditer(text):
+                if _identifier_start(text, occurrence.start()) == occurrence.start():  # not ``l2_reg`` for ``reg``
+                    self.binding_index.setdefault(occurrence.group(1), []).append(occurrence)
+        return self.binding_index
+
+    def _definitions(self, text: str) -> dict[str, list[re.Match]]:
+        """Every ``def name(`` of the file by name, found in one pass."""
+        if self.definition_index is None:
+            self.definition_index = {}
+            for definition in DEFINITION.finditer(text) if "def" in text else ():
+                self.definition_index.setdefault(definition.group(1), []).append(definition)
+        return self.definition_index
 
     def _doubt_passed_positionally(self, text: str, name: str, family: str | None) -> bool:
         """``name`` is a parameter of a function of this file that some call gives a doubtful
@@ -570,10 +589,7 @@ class Prefilter:
         only when a name has two: a signature read from a docstring only adds doubt."""
         if self.parameters is None:
             self.parameters = {}
-            found: dict[str, list] = {}
-            for definition in DEFINITION.finditer(text) if "def" in text else ():
-                found.setdefault(definition.group(1), []).append(definition)
-            for function, definitions in found.items():
+            for function, definitions in self._definitions(text).items():
                 if len(definitions) > 1:
                     definitions = [d for d in definitions if self.code(d.start())]
                 if len(definitions) != 1 or definitions[0].group(2):
