@@ -20,8 +20,8 @@ from keraslint.rules import all_rules
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\nkeras.layers.Dense(4, activation="ReLU")\n'
-GOOD = 'import keras\nkeras.layers.Dense(4, activation="relu")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\nkeras.layers.Dense(4, activation="ReLU")\n'
+GOOD = 'import keras\nkeras.layers.Dense(4, activation="sigmoid")\n'
 
 
 def make_runner() -> CliRunner:
@@ -86,7 +86,7 @@ def test_json_has_ruff_shape(tmp_path):
     assert set(first) >= {"code", "message", "filename", "location", "end_location", "fix", "cell"}
     assert first["location"] == {"row": 2, "column": 34}
     assert first["fix"]["applicability"] == "safe"
-    assert first["fix"]["edits"] == [{"content": '"relu"', "location": {"row": 2, "column": 34}, "end_location": {"row": 2, "column": 40}}]
+    assert first["fix"]["edits"] == [{"content": '"sigmoid"', "location": {"row": 2, "column": 34}, "end_location": {"row": 2, "column": 42}}]
 
 
 def test_exit_codes(tmp_path):
@@ -158,7 +158,7 @@ def test_stdin(tmp_path):
 
 def test_stdin_fix_prints_fixed_source(tmp_path):
     result = run("check", "--fix", "--stdin-filename", "model.py", "-", stdin=BAD, cwd=tmp_path)
-    assert result.stdout == BAD.replace('"reul"', '"relu"').replace('"ReLU"', '"relu"')
+    assert result.stdout == BAD.replace('"sigmod"', '"sigmoid"').replace('"ReLU"', '"relu"')
     assert result.exit_code == 0
 
 
@@ -167,13 +167,13 @@ def test_fix_diff_and_unsafe(tmp_path):
     path = tmp_path / "a.py"
     path.write_text(source)
     diff = run("check", "--diff", "--keras-version", "2.3", "a.py", cwd=tmp_path)
-    assert diff.exit_code == 1 and '-keras.layers.Dense(4, activation="reul")' in diff.stdout
+    assert diff.exit_code == 1 and '-keras.layers.Dense(4, activation="sigmod")' in diff.stdout
     assert "Would fix 2 problems (2 remaining)." in diff.stdout
     assert path.read_text() == source  # --diff writes nothing
     fixed = run("check", "--fix", "--keras-version", "2.3", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert fixed.exit_code == 1  # gelu (unsafe) and zzzz (no fix) remain
     assert "Found 4 problems (2 fixed, 2 remaining)." in fixed.stdout
-    assert '"relu")\nkeras.layers.Dense(4, activation="relu")' in path.read_text()
+    assert '"sigmoid")\nkeras.layers.Dense(4, activation="relu")' in path.read_text()
     assert '"gelu"' in path.read_text()
     again = run("check", "--fix", "--keras-version", "2.3", "a.py", cwd=tmp_path)
     assert "0 fixed" in again.stdout or "Found 2 problems" in again.stdout
@@ -183,7 +183,7 @@ def test_fix_exit_zero_when_everything_fixed(tmp_path):
     (tmp_path / "a.py").write_text(BAD)
     result = run("check", "--fix", "a.py", cwd=tmp_path)
     assert result.exit_code == 0
-    assert (tmp_path / "a.py").read_text() == BAD.replace('"reul"', '"relu"').replace('"ReLU"', '"relu"')
+    assert (tmp_path / "a.py").read_text() == BAD.replace('"sigmod"', '"sigmoid"').replace('"ReLU"', '"relu"')
 
 
 def test_verbose_names_the_target_and_why(tmp_path):
@@ -226,7 +226,7 @@ def test_catalog_command():
     result = run("catalog", "gelu")
     assert result.exit_code == 0
     assert result.stdout.startswith("gelu (activation): Keras 2.6.0..")
-    assert run("catalog", "reul").exit_code == 1
+    assert run("catalog", "sigmod").exit_code == 1
     everything = run("catalog").stdout
     assert "hard_swish (activation): Keras 3.0.1.." in everything
     assert "he_normal (initializer): Keras 1.0.0..3.15.1;" in everything

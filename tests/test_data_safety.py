@@ -16,8 +16,8 @@ from keraslint import runner
 from keraslint.runner import check_bytes, check_file
 from test_cli import run
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
-GOOD = BAD.replace("reul", "relu")
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\n'
+GOOD = BAD.replace("sigmod", "sigmoid")
 
 
 def codes(result) -> list[str]:
@@ -177,16 +177,16 @@ def test_a_long_file_name_is_fixed(tmp_path):
 
 def test_a_notebook_keeps_its_byte_order_mark():
     notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                           "source": ["import keras\n", "keras.layers.Dense(4, activation='reul')"]}],
+                           "source": ["import keras\n", "keras.layers.Dense(4, activation='sigmod')"]}],
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     raw = json.dumps(notebook, indent=1) + "\n"
     fixed = check_bytes(b"\xef\xbb\xbf" + raw.encode(), "nb.ipynb", make_job(mode="fix")).fixed_data
-    assert fixed == b"\xef\xbb\xbf" + raw.replace("'reul'", "'relu'").encode()
+    assert fixed == b"\xef\xbb\xbf" + raw.replace("'sigmod'", "'sigmoid'").encode()
 
 
 @pytest.mark.parametrize("separator", ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
 def test_noqa_after_a_character_python_does_not_break_lines_on(separator):
-    source = f'import keras\nx = 1 #{separator}\nkeras.layers.Dense(4, activation="reul")  # noqa\nkeras.layers.Dense(4, activation="ReLU")\n'
+    source = f'import keras\nx = 1 #{separator}\nkeras.layers.Dense(4, activation="sigmod")  # noqa\nkeras.layers.Dense(4, activation="ReLU")\n'
     result = check_bytes(source.encode(), "a.py", make_job(mode="fix"))
     assert codes(result) == [] and result.fixed_data.decode() == source.replace('"ReLU"', '"relu"')
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\n'
 
 
 @pytest.mark.slow

@@ -15,8 +15,8 @@ from keraslint.fixer import apply_edits, replace_verified
 from keraslint.runner import check_bytes, check_file
 from keraslint.sources import parse, read_snapshot
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")  # comment\n'
-GOOD = 'import keras\nkeras.layers.Dense(4, activation="relu")  # comment\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")  # comment\n'
+GOOD = 'import keras\nkeras.layers.Dense(4, activation="sigmoid")  # comment\n'
 
 
 def fix_bytes(data: bytes, name: str = "a.py", unsafe: bool = False) -> bytes | None:
@@ -28,8 +28,8 @@ def test_crlf_is_kept():
 
 
 def test_mixed_line_endings_are_kept():
-    data = b'import keras\r\nx = 1\rkeras.layers.Dense(4, activation="reul")\n'
-    assert fix_bytes(data) == data.replace(b"reul", b"relu")
+    data = b'import keras\r\nx = 1\rkeras.layers.Dense(4, activation="sigmod")\n'
+    assert fix_bytes(data) == data.replace(b"sigmod", b"sigmoid")
 
 
 def test_bom_is_kept():
@@ -38,21 +38,21 @@ def test_bom_is_kept():
 
 
 def test_coding_cookie_encoding_is_kept():
-    source = '# -*- coding: latin-1 -*-\nimport keras\n# café\nkeras.layers.Dense(4, activation="reul")\n'
+    source = '# -*- coding: latin-1 -*-\nimport keras\n# café\nkeras.layers.Dense(4, activation="sigmod")\n'
     fixed = fix_bytes(source.encode("latin-1"))
-    assert fixed == source.replace("reul", "relu").encode("latin-1")
+    assert fixed == source.replace("sigmod", "sigmoid").encode("latin-1")
 
 
 def test_non_ascii_before_the_literal_keeps_columns_right():
-    source = 'import keras\nétiquette = "é"; keras.layers.Dense(4, activation="reul")\n'
+    source = 'import keras\nétiquette = "é"; keras.layers.Dense(4, activation="sigmod")\n'
     (diagnostic,) = check_bytes(source.encode(), "a.py", make_job()).diagnostics
     assert diagnostic.location == Position(2, 51)
-    assert fix_bytes(source.encode()) == source.replace("reul", "relu").encode()
+    assert fix_bytes(source.encode()) == source.replace("sigmod", "sigmoid").encode()
 
 
 def test_tabs_and_form_feeds_are_kept():
-    source = 'import keras\n\x0c\nif True:\n\tkeras.layers.Dense(4, activation="reul")\n'
-    assert fix_bytes(source.encode()) == source.replace("reul", "relu").encode()
+    source = 'import keras\n\x0c\nif True:\n\tkeras.layers.Dense(4, activation="sigmod")\n'
+    assert fix_bytes(source.encode()) == source.replace("sigmod", "sigmoid").encode()
 
 
 def test_second_fix_is_a_no_op():
@@ -115,25 +115,25 @@ def test_notebook_fix_changes_only_the_literals():
         "cells": [
             {"cell_type": "code", "execution_count": 1, "metadata": {"x": 1}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
              "source": ["%load_ext autoreload\n", "import keras\n", "keras.layers.Dense(4, activation='ReLU')"]},
-            {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [], "source": "keras.layers.Activation(\"reul\")\n"},
+            {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [], "source": "keras.layers.Activation(\"sigmod\")\n"},
         ],
         "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5,
     }
     raw = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
     fixed = check_bytes(raw.encode(), "nb.ipynb", make_job(mode="fix")).fixed_data.decode()
-    assert fixed == raw.replace("'ReLU'", "'relu'").replace('\\"reul\\"', '\\"relu\\"')
+    assert fixed == raw.replace("'ReLU'", "'relu'").replace('\\"sigmod\\"', '\\"sigmoid\\"')
 
 
 def test_notebook_with_unreproducible_layout_is_not_written():
-    raw = '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import keras\\n", "keras.layers.Dense(4, activation=\\"reul\\")"]}],   "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    raw = '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import keras\\n", "keras.layers.Dense(4, activation=\\"sigmod\\")"]}],   "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
     result = check_bytes(raw.encode(), "nb.ipynb", make_job(mode="fix"))
     assert result.fixed_data is None
     assert "KL003" in [d.code for d in result.diagnostics]
 
 
-TYPOS = st.sampled_from(["reul", "ReLU", "Sigmoid", "tanhh", "softmx", "relu ", "leakyrelu", "elu", "selu", "gelu"])
+TYPOS = st.sampled_from(["sigmod", "ReLU", "Sigmoid", "tanhh", "softmx", "relu ", "leakyrelu", "elu", "selu", "gelu"])
 QUOTES = st.sampled_from(['"', "'", '"""', "r'", "u\""])
-NOISE = st.sampled_from(["", "x = 1\n", "# activation='reul'\n", "def f(a, b):\n    return a\n", "s = 'ReLU'\n", "\t\n"])
+NOISE = st.sampled_from(["", "x = 1\n", "# activation='sigmod'\n", "def f(a, b):\n    return a\n", "s = 'ReLU'\n", "\t\n"])
 LAYERS = st.sampled_from(["Dense(4, activation={})", "Activation({})", "LSTM(8, recurrent_activation={})", "Conv2D(1, 3, activation={})"])
 
 

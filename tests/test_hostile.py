@@ -16,7 +16,7 @@ from keraslint import checker
 from keraslint.resolve import Resolver
 from keraslint.runner import check_bytes, check_file
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\n'
 pytestmark = pytest.mark.slow  # most cases run the real command in a child process
 
 
@@ -211,12 +211,12 @@ def test_per_file_ignores_all_and_negated_globs(tmp_path):
     (tmp_path / "keep_me.py").write_text(BAD)
     (tmp_path / "other.py").write_text(BAD)
     result = run("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
-    assert result.stdout.splitlines()[:-1] == ['keep_me.py:2:34: KL101 Unknown Keras activation "reul"; did you mean "relu"? [*]']
+    assert result.stdout.splitlines()[:-1] == ['keep_me.py:2:34: KL101 Unknown Keras activation "sigmod"; did you mean "sigmoid"? [*]']
 
 
 def test_a_shared_cache_directory_keys_files_by_absolute_path(tmp_path):
     cache = tmp_path / "cache"
-    for name, content in (("one", BAD), ("two", BAD.replace("reul", "relu"))):
+    for name, content in (("one", BAD), ("two", BAD.replace("sigmod", "sigmoid"))):
         (tmp_path / name).mkdir()
         (tmp_path / name / "a.py").write_text(content)
         os.utime(tmp_path / name / "a.py", ns=(0, 0))  # same size? no: same mtime; the content differs
@@ -229,7 +229,7 @@ def test_a_project_module_that_appears_later_invalidates_the_cache(tmp_path):
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "use.py").write_text('from pkg.compat import layers\nlayers.Dense(4, activation="reul")\n')
+    (package / "use.py").write_text('from pkg.compat import layers\nlayers.Dense(4, activation="sigmod")\n')
     assert keraslint("check", "pkg/use.py", cwd=tmp_path).returncode == 0
     (package / "compat.py").write_text("from keras import layers\n")
     completed = keraslint("check", "pkg/use.py", cwd=tmp_path)
@@ -258,22 +258,22 @@ def test_keyword_defaults_are_judged_in_linear_time(monkeypatch):
 def test_full_output_shows_a_window_of_a_long_line(tmp_path):
     from test_cli import run
 
-    (tmp_path / "a.py").write_text("import keras\nx = [" + "1, " * 100_000 + 'keras.layers.Dense(4, activation="reul")]\n')
+    (tmp_path / "a.py").write_text("import keras\nx = [" + "1, " * 100_000 + 'keras.layers.Dense(4, activation="sigmod")]\n')
     result = run("check", "--no-cache", "a.py", cwd=tmp_path)
     assert result.exit_code == 1 and len(result.stdout) < 2_000
     shown = result.stdout.splitlines()[2]
-    assert shown.startswith("2 | … 1, 1,") and 'keras.layers.Dense(4, activation="reul")]' in shown
+    assert shown.startswith("2 | …") and "1, 1, 1," in shown and 'keras.layers.Dense(4, activation="sigmod")]' in shown
 
 
 def test_notebook_fix_keeps_the_cells_list_of_strings(tmp_path):
-    source = ["import ke", "ras\nkeras.layers.Dense(1, activa", "tion='reul')\nkeras.layers.Dense(2, activation='ReLU')\n", "x = 1"]
+    source = ["import ke", "ras\nkeras.layers.Dense(1, activa", "tion='sigmod')\nkeras.layers.Dense(2, activation='ReLU')\n", "x = 1"]
     document = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}],
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(document, indent=1) + "\n")
     check_file(path, make_job(mode="fix"))
     assert json.loads(path.read_text())["cells"][0]["source"] == [
-        "import ke", "ras\nkeras.layers.Dense(1, activa", "tion='relu')\nkeras.layers.Dense(2, activation='relu')\n", "x = 1"]
+        "import ke", "ras\nkeras.layers.Dense(1, activa", "tion='sigmoid')\nkeras.layers.Dense(2, activation='relu')\n", "x = 1"]
 
 
 @pytest.mark.parametrize("config", [
@@ -300,7 +300,7 @@ def test_a_cached_unknown_code_is_ignored_not_rendered(tmp_path):
 
 
 def test_a_one_line_model_config_is_not_echoed_per_finding(tmp_path):
-    layers = [{"class_name": "Dense", "config": {"activation": "reul"}}] * 2000
+    layers = [{"class_name": "Dense", "config": {"activation": "sigmod"}}] * 2000
     (tmp_path / "model.json").write_text(json.dumps({"class_name": "Sequential", "config": {"layers": layers}}))
     completed = keraslint("check", "--no-cache", "model.json", cwd=tmp_path)
     assert completed.returncode == 1 and completed.stdout.count(b"KL101") == 2000

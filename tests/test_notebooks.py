@@ -65,14 +65,14 @@ def test_real_cells_are_read_as_ipython_reads_them(cell):
 
 
 @pytest.mark.parametrize("cell, expected", [
-    ("!pip install keras \\\n    keras-hub --upgrade\nimport keras\nkeras.layers.Dense(1, activation='reul')\n", [(1, 4, 34, "KL101")]),
-    ("import keras\nm = '%s: %d' \\\n% ('a', 1)\nkeras.layers.Dense(1, activation='reul')\n", [(1, 4, 34, "KL101")]),
-    ("import keras\nkeras.layers.Dense(1,\n  name='x',  # which name?\n  activation='reul')\n", [(1, 4, 14, "KL101")]),
-    ("import keras\nkeras.layers.Dense(1, activation='reul')  # right?\n", [(1, 2, 34, "KL101")]),
-    ("  import keras\n  keras.layers.Dense(1, activation='reul')\n", [(1, 2, 36, "KL101")]),
-    ("import keras\nsame = (1\n!= 2)\nkeras.layers.Dense(1, activation='reul')\n", [(1, 4, 34, "KL101")]),
-    (">>> import keras\n>>> keras.layers.Dense(1, activation='reul')\n", [(1, 2, 38, "KL101")]),
-    ("In [1]: import keras\nIn [2]: keras.layers.Dense(1, activation='reul')\n", [(1, 2, 42, "KL101")]),
+    ("!pip install keras \\\n    keras-hub --upgrade\nimport keras\nkeras.layers.Dense(1, activation='sigmod')\n", [(1, 4, 34, "KL101")]),
+    ("import keras\nm = '%s: %d' \\\n% ('a', 1)\nkeras.layers.Dense(1, activation='sigmod')\n", [(1, 4, 34, "KL101")]),
+    ("import keras\nkeras.layers.Dense(1,\n  name='x',  # which name?\n  activation='sigmod')\n", [(1, 4, 14, "KL101")]),
+    ("import keras\nkeras.layers.Dense(1, activation='sigmod')  # right?\n", [(1, 2, 34, "KL101")]),
+    ("  import keras\n  keras.layers.Dense(1, activation='sigmod')\n", [(1, 2, 36, "KL101")]),
+    ("import keras\nsame = (1\n!= 2)\nkeras.layers.Dense(1, activation='sigmod')\n", [(1, 4, 34, "KL101")]),
+    (">>> import keras\n>>> keras.layers.Dense(1, activation='sigmod')\n", [(1, 2, 38, "KL101")]),
+    ("In [1]: import keras\nIn [2]: keras.layers.Dense(1, activation='sigmod')\n", [(1, 2, 42, "KL101")]),
     ("cd data\n", []),
     ("pwd\n", []),
     ("ls -la\n", []),
@@ -83,15 +83,15 @@ def test_ipython_syntax_is_neither_an_error_nor_hides_a_finding(cell, expected):
 
 
 def test_cells_are_one_namespace_and_cell_magics_with_python_bodies_are_checked():
-    assert findings("import keras", "%%time\nkeras.layers.Dense(1, activation='reul')\n",
-                    "%%timeit -n1\nkeras.layers.Activation('Relu')\n", "%%bash\necho activation='reul'\n") == [
+    assert findings("import keras", "%%time\nkeras.layers.Dense(1, activation='sigmod')\n",
+                    "%%timeit -n1\nkeras.layers.Activation('Relu')\n", "%%bash\necho activation='sigmod'\n") == [
         (2, 2, 34, "KL101"), (3, 2, 25, "KL102")]
 
 
 def test_writefile_bodies_are_python_files_that_jupyter_does_not_run():
-    assert findings("%%writefile model.py\nimport keras\nkeras.layers.Dense(1, activation='reul')\n") == [(1, 3, 34, "KL101")]
+    assert findings("%%writefile model.py\nimport keras\nkeras.layers.Dense(1, activation='sigmod')\n") == [(1, 3, 34, "KL101")]
     assert findings("%%writefile model.py\ndef broken(:\n") == []  # Jupyter writes it; it does not fail
-    assert findings("%%writefile config.yaml\nactivation: reul\n") == []
+    assert findings("%%writefile config.yaml\nactivation: sigmod\n") == []
 
 
 def test_a_cell_jupyter_rejects_is_one_syntax_error_at_its_own_line():
@@ -107,12 +107,12 @@ def test_python_2_cells_say_so():
 
 
 def test_fixes_write_only_the_literal_into_the_cell_as_written():
-    cells = ("  import keras\n  keras.layers.Dense(1, activation='reul')\n",
+    cells = ("  import keras\n  keras.layers.Dense(1, activation='sigmod')\n",
              "%%time\n  keras.layers.Activation('ReLU')\n",
              "!echo a \\\n  b\nkeras.layers.Dense(1, activation='sigmoidd')\n")
     raw = notebook(*cells)
     fixed = check_bytes(raw, "nb.ipynb", make_job(mode="fix")).fixed_data
-    expected = raw.decode().replace("'reul'", "'relu'").replace("'ReLU'", "'relu'").replace("'sigmoidd'", "'sigmoid'")
+    expected = raw.decode().replace("'sigmod'", "'sigmoid'").replace("'ReLU'", "'relu'").replace("'sigmoidd'", "'sigmoid'")
     assert fixed.decode() == expected
 
 
@@ -120,25 +120,25 @@ def test_annotations_point_into_the_ipynb_file(tmp_path):
     from keraslint.reporters import renderer
 
     path = tmp_path / "nb.ipynb"
-    path.write_bytes(notebook("import keras\nkeras.layers.Dense(1, activation='reul')\n"))
+    path.write_bytes(notebook("import keras\nkeras.layers.Dense(1, activation='sigmod')\n"))
     result = check_bytes(path.read_bytes(), str(path), make_job())
     report = renderer("github")(result.diagnostics)
     lines = path.read_text().split("\n")
-    line = next(n for n, text in enumerate(lines, 1) if "activation='reul'" in text)
-    column = lines[line - 1].index("'reul'") + 1
+    line = next(n for n, text in enumerate(lines, 1) if "activation='sigmod'" in text)
+    column = lines[line - 1].index("'sigmod'") + 1
     assert f"line={line},col={column}," in report
     sarif = json.loads(renderer("sarif")(result.diagnostics))
     (found,) = sarif["runs"][0]["results"]
     region = found["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (line, column)
     replacement = found["fixes"][0]["artifactChanges"][0]["replacements"][0]
-    assert replacement["deletedRegion"]["startColumn"] == column and replacement["insertedContent"]["text"] == "'relu'"
+    assert replacement["deletedRegion"]["startColumn"] == column and replacement["insertedContent"]["text"] == "'sigmoid'"
 
 
 def test_a_cell_magic_the_notebook_defines_to_run_python_is_checked():
     define = ("from IPython.core.magic import register_cell_magic\n\n@register_cell_magic\ndef backend(line, cell):\n"
               "    if line == 'jax':\n        get_ipython().run_cell(cell)\n")
-    cells = (define, "import keras", "%%backend jax\nkeras.layers.Dense(1, activation='reul')\n", "%%backend jax\ndef broken(:\n")
+    cells = (define, "import keras", "%%backend jax\nkeras.layers.Dense(1, activation='sigmod')\n", "%%backend jax\ndef broken(:\n")
     assert findings(*cells) == [(3, 2, 34, "KL101")]
     writer = "@register_cell_magic\ndef sql(line, cell):\n    return run_query(cell)\n"
-    assert findings(writer, "import keras", "%%sql\nkeras.layers.Dense(1, activation='reul')\n") == []
+    assert findings(writer, "import keras", "%%sql\nkeras.layers.Dense(1, activation='sigmod')\n") == []

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
-GOOD = 'import keras\nkeras.layers.Dense(4, activation="relu")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\n'
+GOOD = 'import keras\nkeras.layers.Dense(4, activation="sigmoid")\n'
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
 
 
@@ -46,7 +46,7 @@ def try_repo(repo, environment, hook, *files):
 def test_check_hook_fails_on_bad_and_passes_on_good(repo, environment):
     bad = try_repo(repo, environment, "keraslint", "bad.py")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert 'bad.py:2:34: KL101 Unknown Keras activation "reul"' in bad.stdout
+    assert 'bad.py:2:34: KL101 Unknown Keras activation "sigmod"' in bad.stdout
     good = try_repo(repo, environment, "keraslint", "good.py")
     assert good.returncode == 0, good.stdout + good.stderr
 

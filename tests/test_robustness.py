@@ -17,8 +17,8 @@ from keraslint import runner
 from keraslint.discover import discover
 from keraslint.runner import check_bytes, run
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\n'
-FIXED = 'import keras\nkeras.layers.Dense(4, activation="relu")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\n'
+FIXED = 'import keras\nkeras.layers.Dense(4, activation="sigmoid")\n'
 
 
 def codes_of(data: bytes, name: str = "x.py") -> list[str]:
@@ -196,7 +196,7 @@ def test_file_vanishing_during_the_scan(tmp_path, monkeypatch):
 
 
 def test_internal_error_is_reported_and_the_rest_printed(tmp_path, monkeypatch):
-    (tmp_path / "boom.py").write_text(BAD.replace("reul", "boom"))
+    (tmp_path / "boom.py").write_text(BAD.replace("sigmod", "boom"))
     (tmp_path / "fine.py").write_text(BAD)
     from keraslint.rules import activations
 

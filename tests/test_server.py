@@ -10,7 +10,7 @@ from conftest import FIXTURES
 from lsp_client import LspClient, apply_edits
 from test_cli import run
 
-BAD = 'import keras\nkeras.layers.Dense(4, activation="reul")\nkeras.layers.Dense(4, activation="ReLU")\n'
+BAD = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\nkeras.layers.Dense(4, activation="ReLU")\n'
 CONFIG = '[tool.keraslint]\nkeras-version = "3.15"\n'
 
 
@@ -54,7 +54,7 @@ def test_open_change_save_and_the_documentation_link(workspace, client):
     uri = client.open(path)
     first = client.diagnostics(uri)
     assert [d["code"] for d in first] == ["KL101", "KL102"]
-    assert first[0]["range"] == {"start": {"line": 1, "character": 33}, "end": {"line": 1, "character": 39}}
+    assert first[0]["range"] == {"start": {"line": 1, "character": 33}, "end": {"line": 1, "character": 41}}
     assert first[0]["source"] == "keraslint" and first[0]["codeDescription"]["href"].endswith("KL101.md")
     for version, text in enumerate(["import keras\nkeras.layers.Dense(4, activation='relu')\n", "import keras\n"], start=2):
         client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
@@ -67,7 +67,7 @@ def test_open_change_save_and_the_documentation_link(workspace, client):
 
 def test_quick_fixes_noqa_and_fix_all(workspace, client):
     path = workspace / "model.py"
-    text = 'import keras\nkeras.layers.Dense(4, activation="reul")\nm = keras.Sequential()\nm.compile(loss="rmse")\n'
+    text = 'import keras\nkeras.layers.Dense(4, activation="sigmod")\nm = keras.Sequential()\nm.compile(loss="rmse")\n'
     (workspace / "pyproject.toml").write_text('[tool.keraslint]\nkeras-version = "2.3"\n')
     uri = client.open(path, text)
     found = client.diagnostics(uri)
@@ -75,16 +75,16 @@ def test_quick_fixes_noqa_and_fix_all(workspace, client):
     actions = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"],
                                                          "context": {"diagnostics": [found[0]]}})
     quick = [a for a in actions if a["kind"] == "quickfix"]
-    assert quick[0]["isPreferred"] and apply_edits(text, quick[0]["edit"]["changes"][uri]) == text.replace('"reul"', '"relu"')
+    assert quick[0]["isPreferred"] and apply_edits(text, quick[0]["edit"]["changes"][uri]) == text.replace('"sigmod"', '"sigmoid"')
     noqa = next(a for a in quick if "noqa" in a["title"])
-    assert apply_edits(text, noqa["edit"]["changes"][uri]).splitlines()[1].endswith('"reul")  # noqa: KL101')
+    assert apply_edits(text, noqa["edit"]["changes"][uri]).splitlines()[1].endswith('"sigmod")  # noqa: KL101')
     unsafe = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[1]["range"],
                                                         "context": {"diagnostics": [found[1]]}})
     assert any(a["title"].endswith("(unsafe fix)") and not a.get("isPreferred") for a in unsafe)
     fix_all = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"],
                                                          "context": {"diagnostics": [], "only": ["source.fixAll.keraslint"]}})
     (action,) = fix_all
-    assert apply_edits(text, action["edit"]["changes"][uri]) == text.replace('"reul"', '"relu"')  # safe fixes only
+    assert apply_edits(text, action["edit"]["changes"][uri]) == text.replace('"sigmod"', '"sigmoid"')  # safe fixes only
     hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 35}})
     assert "Keras target: Keras 2.3" in hover["contents"]["value"] and "unknown-activation (KL101)" in hover["contents"]["value"]
     assert client.close() == 0
@@ -92,7 +92,7 @@ def test_quick_fixes_noqa_and_fix_all(workspace, client):
 
 def test_notebooks_are_one_namespace_with_findings_in_their_cell(workspace, client):
     notebook = (workspace / "nb.ipynb").as_uri()
-    cells = ["!pip install keras\nimport keras", "# a markdown cell", "  keras.layers.Dense(1, activation='reul')"]
+    cells = ["!pip install keras\nimport keras", "# a markdown cell", "  keras.layers.Dense(1, activation='sigmod')"]
     kinds = [2, 1, 2]
     client.notify("notebookDocument/didOpen", {
         "notebookDocument": {"uri": notebook, "notebookType": "jupyter-notebook", "version": 1,

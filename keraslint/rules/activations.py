@@ -34,8 +34,11 @@ layers.Dense(64, activation="relu")
 ```
 
 ## Fix safety
-The fix is safe when exactly one valid identifier is nearest (an edit distance of 1-2); with
-several equally near candidates no fix is offered, only the suggestions.
+The fix is safe when one valid identifier is clearly the likeliest (an edit distance of 1-2, well
+ahead of the others by typo kind and usage) and the typo is longer than 4 characters: a name as
+short as `"reul"` or `"rmse"` is one edit from too many others for the intent to be certain, so its
+fix is unsafe (`--unsafe-fixes`). Otherwise the likeliest candidate is an unsafe fix, and the
+suggestions are listed.
 ''',
     valid=(
         'import keras\nkeras.layers.Dense(8, activation="relu")\n',
@@ -353,6 +356,11 @@ def _unknown(node, value: str, context: Context) -> Finding:
     )
 
 
+# A typo of a name this short never gets a safe fix: one edit of "rmse" or "reul" reaches too
+# many other names for the intent to be certain.
+SHORT_NAME = 4
+
+
 def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, candidates: list[str],
                              note: str = "") -> Finding:
     """``Unknown Keras <word> "x"; did you mean ...?``, likeliest first. The likeliest is the fix:
@@ -362,7 +370,7 @@ def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, ca
         return Finding(rule, node, f'Unknown Keras {word} "{value}"{note}')
     quoted = " or ".join(f'"{hit.name}"' for hit in hits)
     message = f'Unknown Keras {word} "{value}"; did you mean {quoted}?{note}'
-    certain = unambiguous(hits) is not None and not note
+    certain = unambiguous(hits) is not None and not note and len(value) > SHORT_NAME
     best = hits[0].name
     return Finding(rule, node, message, new_value=best, applicability="safe" if certain else "unsafe",
                    fix_message=f'Replace with "{best}"' + ("" if certain else " (check that this is what was meant)"))

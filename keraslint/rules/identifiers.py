@@ -61,7 +61,8 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
 ```
 
 ## Fix safety
-Safe when a single nearest accepted name exists (edit distance 1-2); otherwise no fix.
+Safe when one accepted name is clearly the likeliest (edit distance 1-2) and the typo is longer
+than 4 characters (`"rmse"` could be many things); otherwise the likeliest name is an unsafe fix.
 ''',
     valid=(
         'import keras\nmodel = keras.Sequential()\n'
