@@ -114,15 +114,29 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
                     if finding:
                         findings.append(finding)
     _keyword_defaults(index, resolver, names, context.target, judge)
-    findings += _identifier_findings(index, resolver, keras_calls, context, unrooted, parameter_sites)
-    for literal, family, where in _arguments_to_sinks(index, parameter_sites, definitions):
+    judged_identifiers: set[int] = set()
+
+    def judge_identifier(node: ast.Constant, family: str, where: str = "") -> None:
+        """Run the identifier rules once per literal (a literal can also be judged as an activation)."""
+        if id(node) in judged_identifiers:
+            return
+        judged_identifiers.add(id(node))
+        finding = check_identifier(node, family, node.value, context)
+        if finding:
+            findings.append(finding._replace(message=finding.message + where) if where else finding)
+
+    parameter_sites += _identifier_sites(index, resolver, keras_calls, unrooted, judge_identifier)
+    sinks = list(_parameter_sinks(index, parameter_sites))
+    for function, parameter, family, line in sinks:
+        default = _string_defaults(function).get(parameter)
+        if default is not None and family is not None:
+            judge_identifier(default, family, f" (default of {parameter!r} in {function.name}(), passed to Keras as "
+                                              f"{_a(FAMILY_WORDS[family])} on line {line})")
+    for literal, family, where in _arguments_to_sinks(index, sinks, definitions):
         if family is None:
             judge(literal, where)
-        elif id(literal) not in judged:
-            judged.add(id(literal))
-            finding = check_identifier(literal, family, literal.value, context)
-            if finding:
-                findings.append(finding._replace(message=finding.message + where))
+        else:
+            judge_identifier(literal, family, where)
     guarded = _guarded(index)
     for attribute in index.attributes:
         qualified = resolver.qualify(dotted_name(attribute))
@@ -176,53 +190,38 @@ def _guarded(index: ModuleIndex) -> set:
 GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 
 
-def _identifier_findings(index: ModuleIndex, resolver: Resolver, keras_calls: list, context: Context,
-                         unrooted: bool, parameter_sites: list) -> list[Finding]:
+def _identifier_sites(index: ModuleIndex, resolver: Resolver, keras_calls: list, unrooted: bool,
+                      judge: Callable[..., None]) -> list[tuple[ast.Name, str, int]]:
     """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
-    ``keras.<family>.get("...")``: their literals, and the literals that reach them through a name
-    the file binds once or a keyword default used only there."""
-    findings = []
-    judged: set[int] = set()
+    ``keras.<family>.get("...")``: their literals are judged, and so are the literals that reach
+    them through a name the file binds once; returns the function parameters found at those sites
+    (name, family, line), for ``_parameter_sinks``."""
     names: list[tuple[ast.Name, str, int]] = []  # (name at a site, family, line of the site)
 
-    def judge_literal(node: ast.Constant, family: str, where: str = "") -> None:
-        if id(node) in judged:
-            return
-        judged.add(id(node))
-        finding = check_identifier(node, family, node.value, context)
-        if finding:
-            findings.append(finding._replace(message=finding.message + where) if where else finding)
-
-    def judge(value: ast.AST, family: str, nested: bool, line: int) -> None:
+    def visit(value: ast.AST, family: str, nested: bool, line: int) -> None:
         for node in _strings(value, nested):
-            judge_literal(node, family)
+            judge(node, family)
         names.extend((name, family, line) for name in _strings(value, nested, ast.Name))
 
     for call in keras_calls:
         for keyword in call.keywords:
             family = keyword_family(keyword.arg)
             if family:
-                judge(keyword.value, family, False, call.lineno)
+                visit(keyword.value, family, False, call.lineno)
         family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
         if family and call.args:
-            judge(call.args[0], family, False, call.lineno)
+            visit(call.args[0], family, False, call.lineno)
     if unrooted and (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
         for call in index.calls:
             if isinstance(call.func, ast.Attribute) and call.func.attr == "compile" and _may_be_model(call.func.value, resolver):
                 for keyword in call.keywords:
                     if keyword.arg in COMPILE_KEYWORDS:
-                        judge(keyword.value, COMPILE_KEYWORDS[keyword.arg], keyword.arg != "optimizer", call.lineno)
+                        visit(keyword.value, COMPILE_KEYWORDS[keyword.arg], keyword.arg != "optimizer", call.lineno)
     for name, family, line in names:
         constant = _single_string_constant(index, name)
         if constant is not None:
-            judge_literal(constant, family, f" (reaches Keras as {_a(FAMILY_WORDS[family])} on line {line})")
-    parameter_sites.extend(n for n in names if n[0].id.startswith(LOCAL_PREFIX))
-    for function, parameter, family, line in _parameter_sinks(index, parameter_sites):
-        default = _string_defaults(function).get(parameter)
-        if default is not None and family is not None:
-            judge_literal(default, family, f" (default of {parameter!r} in {function.name}(), passed to Keras as "
-                                           f"{_a(FAMILY_WORDS[family])} on line {line})")
-    return findings
+            judge(constant, family, f" (reaches Keras as {_a(FAMILY_WORDS[family])} on line {line})")
+    return [n for n in names if n[0].id.startswith(LOCAL_PREFIX)]
 
 
 def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]):
@@ -248,12 +247,12 @@ def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None,
                 yield function, parameter, used[0][1], used[0][2]
 
 
-def _arguments_to_sinks(index: ModuleIndex, sites: list, definitions: dict):
+def _arguments_to_sinks(index: ModuleIndex, parameter_sinks: list, definitions: dict):
     """``build_model(inputs, loss="dice_los")`` where ``build_model``'s ``loss`` reaches Keras as a
     loss: (literal, family or None for activations, where) for string arguments of calls to the
-    file's own functions (called by name)."""
+    file's own functions (called by name); ``parameter_sinks`` as ``_parameter_sinks`` yields them."""
     sinks: dict[int, dict[str, tuple[str | None, int]]] = {}
-    for function, parameter, family, line in _parameter_sinks(index, sites):
+    for function, parameter, family, line in parameter_sinks:
         sinks.setdefault(id(function), {})[parameter] = (family, line)
     if not sinks:
         return

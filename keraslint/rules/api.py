@@ -216,7 +216,7 @@ def check_optimizer_keyword(owner: str, keyword: str, node: object, context: Con
     release, problem = problems[0]
     other = "learning_rate" if keyword == "lr" else "lr"
     message = f"Keyword {keyword!r} of optimizer {owner} {problem} {release.label}"
-    if any(_learning_rate_problem(r, other, facts) for r in context.target.releases):
+    if not optimizer_keyword_accepted(other, context):
         return Finding(OPTIMIZER_KEYWORD, node, message)
     return Finding(OPTIMIZER_KEYWORD, node, f"{message}; use {other!r}", new_value=other,
                    fix_message=f"Rename {keyword!r} to {other!r}", literal=False)
