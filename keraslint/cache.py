@@ -17,7 +17,7 @@ from pathlib import Path
 from keraslint import __version__
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, Edit, FileResult, Fix, Position
-from keraslint.rules import REGISTRY
+from keraslint.rules import REGISTRY, by_code
 from keraslint.sources import read_auxiliary_text
 
 FORMAT = 5  # 5: entries keyed by absolute path
@@ -85,7 +85,7 @@ class ResultCache:
             return None
 
     def put(self, path: Path, result: FileResult, current: list[int] | None) -> None:
-        if current is None or any(d.code == "KL000" for d in result.diagnostics):
+        if current is None or any(by_code(d.code).failure for d in result.diagnostics):
             return
         self.entries[os.path.abspath(path)] = {
             "stamp": current, "diagnostics": [d.as_json() for d in result.diagnostics],

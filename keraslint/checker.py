@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.registrations import registered_names
@@ -17,18 +17,24 @@ from keraslint.resolve import (
     LOCAL_PREFIX,
     ROOTS,
     CallRole,
+    KerasCall,
     ModuleIndex,
     Resolver,
     dotted_name,
     is_activations_attribute,
+    keras_calls,
     keras_path,
     public_keras_path,
 )
-from keraslint.rules import Context, Finding
-from keraslint.rules.activations import check_config_dict, check_literal
+from keraslint.rules import Anchor, AttributeName, Context, Finding, ImportedName, KeywordName, call_rules
+from keraslint.rules.activations import ACTIVATION_SITE, check_config_dict, check_literal
 from keraslint.rules.api import (
+    ACTIVATION_KEYWORD_SITE,
+    ACTIVATIONS_ATTRIBUTE_SITE,
     API_MODULES,
+    API_NAME_SITE,
     LEARNING_RATE_KEYWORDS,
+    LEARNING_RATE_SITE,
     check_api_name,
     check_attribute,
     check_keywords,
@@ -37,19 +43,32 @@ from keraslint.rules.api import (
 )
 from keraslint.rules.custom import check_function
 from keraslint.rules.files import INTERNAL_ERROR, SYNTAX_ERROR
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, FAMILY_WORDS, check_identifier, keyword_family
+from keraslint.rules.identifiers import (
+    COMPILE_KEYWORDS,
+    FAMILY_MODULES,
+    FAMILY_WORDS,
+    IDENTIFIER_SITE,
+    check_identifier,
+    keyword_family,
+)
 from keraslint.sources import parse
 
+if TYPE_CHECKING:
+    from keraslint.catalog import Target
+
 LITERAL_TYPES = (str, bool, int, float)
+# The kinds of site ``find`` reads itself; a rule at any other kind brings its ``check_call``.
+SITES_READ = frozenset({ACTIVATION_SITE, ACTIVATION_KEYWORD_SITE, ACTIVATIONS_ATTRIBUTE_SITE, API_NAME_SITE,
+                        LEARNING_RATE_SITE, IDENTIFIER_SITE})
 
 
-def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: bool = True) -> list[Finding]:
-    """Every finding in a module, for the Keras roots in the resolver's scope. Nodes are ast nodes,
-    or (node, name) for a name inside a node. ``unrooted``: also judge sites that belong to no
-    root (``model.compile(...)``)."""
+def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: list[KerasCall],
+         unrooted: bool = True) -> list[Finding]:
+    """Every finding in a module, for the Keras roots in the resolver's scope; ``every_call``: the
+    module's Keras calls, resolved once. ``unrooted``: also judge sites that belong to no root
+    (``model.compile(...)``)."""
     findings: list[Finding] = []
     judged: set[int] = set()
-    names = context.catalog.layer_names
 
     def judge(node: ast.AST, where: str = "") -> None:
         """Run the literal rules once per literal; ``where`` says how an indirect value got there."""
@@ -94,26 +113,23 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
                 analysed.add(id(inner))
                 findings.extend(check_function(inner, call.lineno))
 
-    keras_calls = []
-    for call in index.calls:
-        path = resolver.keras(dotted_name(call.func))
-        if path is None:
-            continue
-        keras_calls.append(call)
-        role = CallRole(path, names)
+    calls = [c for c in every_call if resolver.scoped(c.qualified)]
+    for keras_call in calls:
+        call, path, role = keras_call.node, keras_call.path, keras_call.role
         for value in activation_values(call, role, context.target):
             activation(value, call)
         if role.keyword_owner:
             owner, is_layer = role.keyword_owner
-            named = [(k.arg, (k, k.arg)) for k in call.keywords if k.arg]
-            findings += check_keywords(owner, is_layer, named, context)
+            findings += check_keywords(owner, is_layer, call.keywords, context)
         if path.startswith("optimizers.") and path.count(".") == 1 and role.owner[:1].isupper():
             for keyword in call.keywords:
                 if keyword.arg in LEARNING_RATE_KEYWORDS:
-                    finding = check_optimizer_keyword(role.owner, keyword.arg, (keyword, keyword.arg), context)
+                    finding = check_optimizer_keyword(role.owner, keyword.arg, KeywordName(keyword), context)
                     if finding:
                         findings.append(finding)
-    _keyword_defaults(index, resolver, names, context.target, judge)
+        for rule in call_rules():
+            findings.extend(rule.check_call(keras_call, context))
+    _keyword_defaults(index, calls, context.target, judge)
     judged_identifiers: set[int] = set()
 
     def judge_identifier(node: ast.Constant, family: str, where: str = "") -> None:
@@ -125,7 +141,7 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
         if finding:
             findings.append(finding._replace(message=finding.message + where) if where else finding)
 
-    parameter_sites += _identifier_sites(index, resolver, keras_calls, unrooted, judge_identifier)
+    parameter_sites += _identifier_sites(index, resolver, calls, unrooted, judge_identifier)
     sinks = list(_parameter_sinks(index, parameter_sites))
     for function, parameter, family, line in sinks:
         default = _string_defaults(function).get(parameter)
@@ -145,12 +161,12 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
         path = keras_path(qualified)
         public = (public_keras_path(qualified) or "").split(".")
         if is_activations_attribute(path):
-            finding = check_attribute((attribute, attribute.attr), attribute.attr, context)
+            finding = check_attribute(AttributeName(attribute), attribute.attr, context)
         else:
-            finding = check_module_path((attribute, attribute.attr), path, context) if path else None
+            finding = check_module_path(AttributeName(attribute), path, context) if path else None
             unguarded = id(attribute) not in guarded and attribute.attr not in guarded
             if finding is None and len(public) == 2 and public[0] in API_MODULES and unguarded:
-                finding = check_api_name((attribute, attribute.attr), public[0], public[1], context)
+                finding = check_api_name(AttributeName(attribute), public[0], public[1], context)
         if finding:
             findings.append(finding)
     for statement in index.import_froms:
@@ -161,9 +177,9 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, unrooted: boo
             if alias.name == "*":
                 continue
             if keras_path(statement.module) == "activations":
-                finding = check_attribute((statement, alias), alias.name, context)
+                finding = check_attribute(ImportedName(statement, alias), alias.name, context)
             elif module in API_MODULES and id(statement) not in guarded:
-                finding = check_api_name((statement, alias), module, alias.name, context)
+                finding = check_api_name(ImportedName(statement, alias), module, alias.name, context)
             else:
                 continue
             if finding:
@@ -190,7 +206,7 @@ def _guarded(index: ModuleIndex) -> set:
 GETTERS = {f"{family}.get": family for family in FAMILY_MODULES}
 
 
-def _identifier_sites(index: ModuleIndex, resolver: Resolver, keras_calls: list, unrooted: bool,
+def _identifier_sites(index: ModuleIndex, resolver: Resolver, keras_calls: list[KerasCall], unrooted: bool,
                       judge: Callable[..., None]) -> list[tuple[ast.Name, str, int]]:
     """Initializer/regularizer/constraint keywords of Keras calls, ``compile(...)`` keywords and
     ``keras.<family>.get("...")``: their literals are judged, and so are the literals that reach
@@ -203,12 +219,13 @@ def _identifier_sites(index: ModuleIndex, resolver: Resolver, keras_calls: list,
             judge(node, family)
         names.extend((name, family, line) for name in _strings(value, nested, ast.Name))
 
-    for call in keras_calls:
+    for keras_call in keras_calls:
+        call = keras_call.node
         for keyword in call.keywords:
             family = keyword_family(keyword.arg)
             if family:
                 visit(keyword.value, family, False, call.lineno)
-        family = GETTERS.get(resolver.keras(dotted_name(call.func)) or "")
+        family = GETTERS.get(keras_call.path)
         if family and call.args:
             visit(call.args[0], family, False, call.lineno)
     if unrooted and (keras_calls or resolver.uses_keras):  # compile() of what? only in files that use Keras
@@ -335,15 +352,15 @@ def _single_string_constant(index: ModuleIndex, value: ast.AST) -> ast.Constant 
     return None
 
 
-def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, judge) -> None:
+def _keyword_defaults(index: ModuleIndex, keras_calls: list[KerasCall], target: Target, judge) -> None:
     """``def block(x, activation="reul"): ... Dense(8, activation=activation)``: judge the default.
 
     Only a straight flow counts: every use of the parameter in the function is an activation
     argument of a Keras call, and the function never rebinds it. A parameter that is also
     compared, transformed or passed elsewhere may be handled by the code (silence).
     """
-    calls_by_line = sorted(index.calls, key=lambda call: call.lineno)  # decorators come after bodies
-    call_lines = [call.lineno for call in calls_by_line]
+    calls_by_line = sorted(keras_calls, key=lambda call: call.node.lineno)  # decorators come after bodies
+    call_lines = [call.node.lineno for call in calls_by_line]
     uses_by_line: dict[str, tuple[list[int], list[ast.Name]]] = {}
     for function in index.functions:
         defaults = _string_defaults(function)
@@ -352,14 +369,11 @@ def _keyword_defaults(index: ModuleIndex, resolver: Resolver, names, target, jud
         first, last = function.lineno, function.end_lineno
         straight: dict[str, list[ast.Call]] = {}
         # Only the calls within the function's lines: a bisection, not a scan of every call.
-        for call in calls_by_line[bisect.bisect_left(call_lines, first): bisect.bisect_right(call_lines, last)]:
-            path = resolver.keras(dotted_name(call.func))
-            if path is None:
-                continue
-            for value in activation_values(call, CallRole(path, names), target):
+        for keras_call in calls_by_line[bisect.bisect_left(call_lines, first): bisect.bisect_right(call_lines, last)]:
+            for value in activation_values(keras_call.node, keras_call.role, target):
                 name = value.id[len(LOCAL_PREFIX):] if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX) else None
                 if name in defaults:  # the parameter itself (its uses in the function are marked local)
-                    straight.setdefault(name, []).append(call)
+                    straight.setdefault(name, []).append(keras_call.node)
         for parameter, calls in straight.items():
             if parameter not in uses_by_line:
                 every = sorted(index.names[parameter], key=lambda name: name.lineno)
@@ -427,15 +441,15 @@ def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[
     for root in sorted(resolver.roots, key=ROOTS.index) or ["keras"]:
         groups.setdefault(context_for(root).target.releases, []).append(root)
     findings: list[Finding] = []
-    seen: set = set()
+    seen: set[tuple[str, Anchor]] = set()
+    every_call = keras_calls(index, resolver, context_for("keras").catalog.layer_names)
     for number, roots in enumerate(groups.values()):
         context = context_for(roots[0])
         context = context._replace(extra_activations=context.extra_activations | local["extra_activations"],
                                    local_functions=local["local_functions"])
         resolver.in_scope = frozenset(roots) if len(groups) > 1 else None
-        for finding in find(index, resolver, context, unrooted=number == 0):
-            node = finding.node
-            key = (finding.rule.code, tuple(map(id, node)) if isinstance(node, tuple) else id(node))
+        for finding in find(index, resolver, context, every_call, unrooted=number == 0):
+            key = (finding.rule.code, finding.node)
             if key not in seen:
                 seen.add(key)
                 findings.append(finding)
@@ -462,17 +476,19 @@ class _Lines:
         return "\n".join([self.lines[start.row - 1][start.column - 1:], *middle, self.lines[end.row - 1][: end.column - 1]])
 
 
-def _span(node, lines: _Lines) -> tuple[Position, Position]:
+def _span(node: Anchor, lines: _Lines) -> tuple[Position, Position]:
     """Where to report: the literal, the keyword name, the attribute name or the imported name."""
-    if isinstance(node, tuple):
-        owner, name = node
-        if isinstance(owner, ast.keyword):  # ``alpha=0.1``: the keyword name opens the node
-            start = lines.position(owner.lineno, owner.col_offset)
-            return start, Position(start.row, start.column + len(name))
-        if isinstance(owner, ast.Attribute):  # the attribute name closes the node
-            end = lines.position(owner.end_lineno, owner.end_col_offset)
-            return Position(end.row, end.column - len(owner.attr)), end
-        return _alias_span(owner, name, lines)
+    if isinstance(node, KeywordName):  # ``alpha=0.1``: the keyword name opens the node
+        start = lines.position(node.keyword.lineno, node.keyword.col_offset)
+        return start, Position(start.row, start.column + len(node.keyword.arg or ""))
+    if isinstance(node, AttributeName):  # the attribute name closes the node
+        attribute = node.attribute
+        end = lines.position(attribute.end_lineno, attribute.end_col_offset)
+        return Position(end.row, end.column - len(attribute.attr)), end
+    if isinstance(node, ImportedName):
+        return _alias_span(node.statement, node.alias, lines)
+    if node is None:
+        raise ValueError("a finding in source needs an anchor")
     start = lines.position(node.lineno, node.col_offset)
     return start, lines.position(node.end_lineno, node.end_col_offset)
 

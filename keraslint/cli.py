@@ -18,7 +18,7 @@ from keraslint.catalog import TargetError
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import printable
 from keraslint.discover import DEFAULT_EXCLUDE, discover
-from keraslint.rules import all_rules, select_layers
+from keraslint.rules import all_rules, by_code, is_file_error, select_layers
 from keraslint.settings import (
     OUTPUT_FORMATS,
     SettingsError,
@@ -224,7 +224,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
 
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     if fix_only:  # as ruff: what could not be fixed is not reported (nor counted in the exit code)
-        diagnostics = [d for d in diagnostics if d.is_file_error]
+        diagnostics = [d for d in diagnostics if is_file_error(d.code)]
     report_format = settings.output_format
     report_stream = sys.stderr if reading_stdin and mode == "fix" else sys.stdout
     use_color = _use_color(color, output_file is None and report_format in HUMAN_FORMATS and report_stream.isatty())
@@ -278,16 +278,13 @@ def _exit_code(diagnostics, results, mode: str, exit_zero: bool) -> int:
     """As ruff: 2 for keraslint's own failures (an internal error, fixes it could not write);
     a file it could not read or parse is a finding like any other (1, or 0 with --exit-zero);
     with --diff, 1 when there is something to change."""
-    if any(d.code in HARD_ERRORS for d in diagnostics):
+    if any(by_code(d.code).failure for d in diagnostics):
         return EXIT_ERROR
     if mode == "diff":
         return EXIT_PROBLEMS if any(r.diff for r in results) else EXIT_CLEAN
     if diagnostics and not exit_zero:
         return EXIT_PROBLEMS
     return EXIT_CLEAN
-
-
-HARD_ERRORS = frozenset({"KL000", "KL005"})
 
 
 def _use_color(choice: str, terminal: bool) -> bool:
@@ -384,7 +381,7 @@ def _line_reader(stdin_sources: dict):
         return texts[key]
 
     def read_line(diagnostic):
-        if diagnostic.is_file_error or diagnostic.config_path:  # a model's config is not source to show
+        if is_file_error(diagnostic.code) or diagnostic.config_path:  # a model's config is not source to show
             return None
         lines = lines_of(diagnostic)
         row = diagnostic.location.row

@@ -57,11 +57,6 @@ class Diagnostic(NamedTuple):
         cell = f"cell {self.cell}:" if self.cell is not None else ""
         return f"{self.filename}:{cell}{self.location.row}:{self.location.column}"
 
-    @property
-    def is_file_error(self) -> bool:
-        """Read, decode, parse and internal errors: the file was not (fully) checked."""
-        return self.code in FILE_ERROR_CODES
-
     def sort_key(self):
         return (self.filename, self.cell or 0, self.config_path or "", self.location, self.code, self.message)
 
@@ -77,9 +72,6 @@ class Diagnostic(NamedTuple):
             "location": self.location._asdict(), "end_location": self.end_location._asdict(),
             "fix": fix, "cell": self.cell, "config_path": self.config_path,
         }
-
-
-FILE_ERROR_CODES = {"KL000", "KL001", "KL002", "KL003", "KL004", "KL005"}
 
 
 @dataclass

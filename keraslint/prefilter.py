@@ -3,42 +3,68 @@
 Two levels, both sound (a file is skipped only when parsing it would find nothing; tests
 check this on the fixtures, the corpus and generated programs):
 
-1. Words. Every site a rule looks at contains ``keras`` (or an import from a project module
-   that re-exports Keras names) and an activation word, a layer that takes its activation
-   positionally, an identifier-site word (``_initializer``, ``compile``, ``get``) or an
-   activation function or layer with a keyword some release lacks (``relu``, ``LeakyReLU``),
-   unless a project module imports such a name under another name (``Dense as D``).
-2. Sites. Each site in the text is read with a small tokenizer and judged the way the rules
-   would judge it: ``activation="relu"`` with a name every target accepts, ``activation=None``,
-   ``activation=tf.nn.relu``, ``Dense(64)`` (nothing in the positional activation slot),
-   ``kernel_initializer="he_normal"``, ``model.compile(loss="mse")`` are clean. A name passed
-   as an activation is clean when the file never binds it to a doubtful string and defines no
-   function of that name. Sites inside strings and comments do not count. Anything the
-   tokenizer does not fully understand (aliases of the names it looks for, f-strings whose
-   quotes may nest, escapes, lambdas, dict configs, numbers) counts as doubtful, and the
-   file is parsed.
+1. Words. Each kind of site declares its trigger words beside its rules (``Site.triggers``): a
+   file with none of the words of any enabled rule's site, and no import from a project module
+   that renames a Keras name (``Dense as D``), is clean. So is a file without ``keras`` that
+   imports nothing Keras from the project. A file with the words of a kind of site this module
+   has no judge for is parsed: a new rule is sound before anyone writes a judge for it.
+2. Sites. Each site of a kind with a judge is read with the lexer (``keraslint/lexer.py``) and
+   judged the way the rules would judge it: ``activation="relu"`` with a name every target
+   accepts, ``activation=None``, ``activation=tf.nn.relu``, ``Dense(64)`` (nothing in the
+   positional activation slot), ``kernel_initializer="he_normal"``, ``model.compile(loss="mse")``
+   are clean. A name passed as an activation is clean when the file never binds it to a doubtful
+   string and defines no function of that name. Sites inside strings and comments do not count.
+   Anything the lexer does not fully understand (aliases of the names sites are found by,
+   f-strings whose quotes may nest, escapes, lambdas, dict configs, numbers) counts as doubtful,
+   and the file is parsed.
 
 Literals are judged with the rules' own functions, so the two paths cannot disagree on what
-a valid name is.
+a valid name is. The state of one file lives in a ``FileJudge``, made per call.
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import re
+from collections.abc import Callable
 
 from keraslint.catalog import load as load_catalog
-from keraslint.rules import Context
-from keraslint.rules.activations import accepted
+from keraslint.lexer import (
+    MAX_LINE,
+    CodeRegions,
+    Doubt,
+    call_arguments,
+    code_view,
+    dotted_before,
+    first_word,
+    identifier_start,
+    imported_names,
+    literal,
+    read_value,
+    skip_space_before,
+    tokens_from,
+    word_before,
+)
+from keraslint.rules import FILE, MODEL_FILE, Context, Site, all_rules
+from keraslint.rules.activations import ACTIVATION_SITE, accepted
 from keraslint.rules.api import (
+    ACTIVATION_KEYWORD_SITE,
+    ACTIVATIONS_ATTRIBUTE_SITE,
     API_MODULES,
+    API_NAME_SITE,
     LEARNING_RATE_KEYWORDS,
+    LEARNING_RATE_SITE,
     api_name_accepted,
     attribute_accepted,
-    check_keywords,
+    flagged_keywords,
     optimizer_keyword_accepted,
 )
-from keraslint.rules.identifiers import COMPILE_KEYWORDS, FAMILY_MODULES, identifier_accepted, keyword_family
+from keraslint.rules.identifiers import (
+    COMPILE_KEYWORDS,
+    FAMILY_MODULES,
+    IDENTIFIER_SITE,
+    identifier_accepted,
+    keyword_family,
+)
 
 
 def cover(names) -> tuple[str, ...]:
@@ -46,322 +72,77 @@ def cover(names) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not any(o != n and o in n for o in names)))
 
 
-@functools.lru_cache(maxsize=1)
-def positional_needles() -> tuple[str, ...]:
-    """Words without which a file calls no layer that takes its activation positionally."""
-    return cover(load_catalog().positional_layers)
-
-
-@functools.lru_cache(maxsize=1)
-def needles() -> tuple[str, ...]:
-    """Words without which a file has no activation site (KL201 owners aside, see ``Prefilter``)."""
-    return cover({"ctivation", *load_catalog().positional_layers})
-
-
 # A file can reach a root's Keras only if it contains the root's word (or imports from project
 # modules, which may re-export it): ``tf.keras`` needs ``tensorflow`` (``import tensorflow as tf``).
 ROOT_WORDS = {"tf.keras": "tensorflow", "tf_keras": "tf_keras", "keras_core": "keras_core"}
-IDENTIFIER_WORDS = ("_initializer", "_regularizer", "_constraint", "init", "compile", "get")
-
-
-# --- a tokenizer for the few places the second level reads --------------------------------
-# Python string literals: a prefix, then triple-quoted, or single-line with escapes allowed.
-_PREFIX = r"(?P<prefix>[rRbBuUfF]{0,2})"
-_TRIPLE_QUOTED = r'"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-_QUOTED = r'"(?:[^"\\\r\n]|\\.)*"' + r"|'(?:[^'\\\r\n]|\\.)*'"
-_TOKEN = re.compile(rf"""
-    (?P<space>(?:[ \t\f\r\n]|\\\r?\n)+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>{_PREFIX}(?:{_TRIPLE_QUOTED}|"(?P<dq>[^"\\\r\n]*)"|'(?P<sq>[^'\\\r\n]*)'|{_QUOTED}))
-  | (?P<name>[^\W\d]\w*)
-  | (?P<open>[(\[{{])
-  | (?P<close>[)\]}}])
-  | (?P<op>==|!=|<=|>=|:=|->|\*\*|[,=*:.;])
-  | (?P<other>[^\s"'\#()\[\]{{}},=*:.;\w]+|\d[\w.]*)
-""", re.VERBOSE | re.DOTALL)
-
-
-class Doubt(Exception):
-    """The text is not simple enough to judge without parsing."""
-
-
-def _tokens(text: str, position: int):
-    """(kind, match) from ``position`` on, without spaces and comments; Doubt on anything odd."""
-    end = position
-    for match in iter(_TOKEN.scanner(text, position).match, None):
-        end = match.end()
-        kind = match.lastgroup
-        if kind in ("space", "comment"):
-            continue
-        if kind == "string" and not _well_formed(match):
-            raise Doubt
-        yield kind, match
-    if end < len(text):
-        raise Doubt  # a character no token starts with: an unterminated string
-
-
-def _well_formed(match) -> bool:
-    """False for an f-string token that may have ended early: Python 3.12 lets a replacement
-    field reuse the string's quotes (``f"{d["k"]}"``), which leaves a ``{`` unclosed here."""
-    if "f" not in match.group("prefix").lower():
-        return True
-    token = match.group().replace("{{", "").replace("}}", "")
-    return token.count("{") == token.count("}")
-
-
-def _literal(match) -> str | None:
-    """The value of a plain string token; None for an f-string (never a constant); Doubt for
-    escapes, triple quotes and bytes."""
-    prefix = match.group("prefix").lower()
-    if "f" in prefix:
-        return None
-    value = match.group("dq")
-    if value is None:
-        value = match.group("sq")
-    if value is None or "b" in prefix:
-        raise Doubt
-    return value
-
-
-_STRING_OR_COMMENT = re.compile(
-    rf"""(?P<comment>\#[^\r\n]*)|(?P<string>{_PREFIX}(?:{_TRIPLE_QUOTED}|{_QUOTED}))|(?P<stray>["'])""", re.DOTALL)
-
-
-class CodeRegions:
-    """Tells whether a position of a text is code, not inside a string or a comment (where a
-    string opens is code: a value starts there).
-
-    Strings and comments are read from the start as far as a question needs. From a quote that
-    starts no string (the text does not parse) or an f-string that may have ended early, every
-    position counts as code.
-    """
-
-    def __init__(self, text: str):
-        self.spans = _STRING_OR_COMMENT.finditer(text)
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.reliable = True
-
-    def __call__(self, position: int) -> bool:
-        while self.spans is not None and (not self.starts or self.starts[-1] < position):
-            match = next(self.spans, None)
-            if match is None:
-                self.spans = None
-            elif match.lastgroup == "stray" or (match.lastgroup == "string" and not _well_formed(match)):
-                self.spans, self.reliable = None, False
-            else:
-                self.starts.append(match.start())
-                self.ends.append(match.end())
-        if not self.reliable:
-            return True
-        index = bisect.bisect_left(self.starts, position) - 1  # the last string opening before
-        return index < 0 or position >= self.ends[index]
-
-
-def unix_newlines(text: str) -> str:
-    """``text`` with ``\\r\\n`` as ``\\n `` and a lone ``\\r`` as ``\\n`` (same length, so positions
-    hold), for patterns that end a line at ``\\n``."""
-    return text.replace("\r\n", "\n ").replace("\r", "\n") if "\r" in text else text
-
-
-CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)")
-
-
-def join_continuations(text: str, code: CodeRegions | None = None) -> str:
-    """``text`` with every line continuation (backslash-newline) in code turned into as many
-    spaces, so patterns read a continued statement as one line; positions stay the same.
-
-    Without ``code`` every continuation is joined (for patterns that may find too much, never
-    too little). With it, those in strings and comments stay: a backslash does not continue a
-    comment, and joining one would hide the next line in it.
-    """
-    if "\\\n" not in text and "\\\r" not in text:
-        return text
-    pieces, last = [], 0
-    for continuation in CONTINUATION.finditer(text):
-        if code is None or code(continuation.start()):
-            pieces += [text[last: continuation.start()], " " * (continuation.end() - continuation.start())]
-            last = continuation.end()
-    return "".join(pieces) + text[last:]
-
-
-def code_view(text: str) -> tuple[str, CodeRegions]:
-    """The text as the site patterns read it (LF line endings, continuations in code joined; the
-    same positions), and where its code is."""
-    text = unix_newlines(text)
-    code = CodeRegions(text)
-    return join_continuations(text, code), code
-
-
-def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
-    """What the expression at ``position`` is, as far as the rules care.
-
-    ("literal", value) for a plain string literal (possibly parenthesized), ("name", NAME) for
-    a bare name, ("other", None) for ``None``, f-strings, calls, subscripts and attributes,
-    which no literal rule judges. ``chained`` first skips assignment targets (``a = b = "x"``). Doubt
-    for anything else (numbers, booleans, lambdas, displays, implicitly concatenated strings).
-    """
-    for _ in range(MAX_CHAINED_TARGETS):
-        tokens = _tokens(text, position)
-        kind, match = next(tokens, (None, None))
-        while kind == "open" and match.group() == "(":
-            kind, match = next(tokens, (None, None))
-        if kind == "string":
-            value = _literal(match)
-            if next(tokens, (None, None))[0] == "string":
-                raise Doubt  # implicit concatenation: the value is not this literal
-            return ("other", None) if value is None else ("literal", value)
-        if kind != "name" or match.group() in ("True", "False", "lambda"):
-            raise Doubt
-        following, after = next(tokens, (None, None))
-        if chained and following == "op" and after.group() == "=":
-            position = after.end()  # ``a = b = "x"``: on to the next target
-            continue
-        if match.group() == "None" or (following == "open" and after.group() in "([") or (
-            following == "op" and after.group() == "."
-        ):
-            return "other", None
-        return "name", match.group()
-    raise Doubt  # more assignment targets in a row than any program has
-
-
-MAX_CHAINED_TARGETS = 32
-MAX_NESTING = 50  # brackets inside one call's arguments; deeper ones are rare enough to parse
-MAX_LINE = 10_000  # characters: a longer line (generated data, minified code) is parsed, not read
-
-def _first_word(text: str, position: int) -> str:
-    """The identifier at ``position`` (a parameter's name in a signature), or ``""``."""
-    match = re.compile(r"\s*(\w+)").match(text, position)
-    return match.group(1) if match else ""
-
-
-def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]]:
-    """Top-level arguments of the call whose ``(`` ends at ``position``, in source order.
-
-    Each is (keyword, start, end): keyword None for a positional argument, ``*`` for
-    ``*args``, ``**`` for ``**kwargs``; [start, end) is the value. Doubt when the call is not closed.
-    """
-    arguments = []
-    depth = 1
-    keyword, start = None, None  # start None: at the beginning of an argument
-    tokens = _tokens(text, position)
-    for kind, match in tokens:
-        token = match.group()
-        if depth == 1 and start is None:
-            if kind == "close":
-                return arguments
-            start = match.start()
-            if kind == "op" and token in ("*", "**"):
-                keyword = token
-                continue
-            if kind == "name":
-                following, after = next(tokens, (None, None))
-                if following == "op" and after.group() == "=":
-                    keyword, start = token, after.end()
-                    continue
-                kind, match, token = following, after, after.group() if after else ""
-        if kind == "open":
-            depth += 1
-            if depth > MAX_NESTING:  # reading on would cost time per call site nested in this one
-                raise Doubt
-        elif kind == "close":
-            depth -= 1
-            if depth == 0:
-                arguments.append((keyword, start, match.start()))
-                return arguments
-        elif depth == 1 and kind == "op" and token == ",":
-            arguments.append((keyword, start, match.start()))
-            keyword, start = None, None
-    raise Doubt
 
 
 def _words(names) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
 
 
-def _identifier_start(text: str, position: int) -> int:
-    """Where the identifier characters that end at ``position`` begin."""
-    start = position
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        start -= 1
-    return start
-
-
-def _skip_space_before(text: str, position: int) -> int:
-    """Where the spaces and line continuations that end at ``position`` begin."""
-    while position > 0 and text[position - 1] in " \t\r\n\f\\":
-        position -= 1
-    return position
-
-
-def _dotted_before(text: str, position: int) -> str:
-    """The dotted name that ends right before ``position`` (``tensorflow.keras.activations``),
-    also with spaces around its dots; a relative import keeps its leading dots (``..layers``)."""
-    names = []
-    end = position
-    while True:
-        end = _skip_space_before(text, end)
-        start = _identifier_start(text, end)
-        names.append(text[start:end])
-        end, dots = _skip_space_before(text, start), 0
-        while end > 0 and text[end - 1] == ".":
-            end, dots = _skip_space_before(text, end - 1), dots + 1
-        before = text[_identifier_start(text, end):end]
-        if dots != 1 or before in ("", "from"):
-            return "." * dots + ".".join(reversed(names))
-
-
-def _word_before(text: str, position: int) -> str:
-    """The identifier that ends right before ``position`` (spaces and line continuations skipped)."""
-    end = _skip_space_before(text, position)
-    return text[_identifier_start(text, end):end]
-
-
-# Patterns start with a literal or a character class, so ``re`` can skip ahead quickly;
-# word boundaries are checked on the (few) matches instead.
-# ``activation=`` (also annotated, in a signature) or a dict key: ``"activation":``, also
-# triple-quoted or parenthesized (``("activation"): ...``).
-ACTIVATION_SITE = re.compile(r"""activation(?:\s*(?::[^=\n]*)?=(?!=)|["'](?:[\s)"']|\#[^\n]*(?![^\n]))*:)""")
-CALL_PAREN = re.compile(r"\s*\(")
-ACTIVATION_GETTER = re.compile(r"activations\s*\.\s*(?:get|deserialize)\s*\(")
-ACTIVATIONS_ATTRIBUTE = re.compile(r"activations\s*\.\s*([^\W\d]\w*)")
-# ``kernel_initializer=``, ``W_regularizer=``; Keras 1's ``init=``, ``inner_init=`` (the word that
-# ends in ``init`` is checked on the match).
-CALL_NAME = re.compile(r"(?<!\w)(\w+)\s*\(")  # from an identifier's start only: linear in long names
-BINDING = re.compile(r"(?<!\w)(\w+)\s*([:=])")  # ``name =``, ``name:`` (annotations, dict keys, slices too)
-DEFINITION = re.compile(r"def\s+(\w+)\s*\((\s*(?:self|cls)\b)?")  # group 2: a method's first parameter
-LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k}\s*=(?!=)")) for k in LEARNING_RATE_KEYWORDS)
+# The site patterns start with a literal or a character class, so ``re`` can skip ahead quickly;
+# word boundaries are checked on the (few) matches instead. ``tests/test_lexer.py`` holds a table
+# of texts each must and must not match.
+ACTIVATION_KEYWORD = re.compile(r"""
+    activation
+    (?:
+        \s* (?: : [^=\n]* )? = (?!=)          # activation=  (also annotated, in a signature)
+      | ["'] (?: [\s)"'] | \#[^\n]*(?![^\n]) )* :   # a dict key "activation": (also triple-quoted,
+    )                                           #   parenthesized, a comment before the colon)
+""", re.VERBOSE)
+CALL_PAREN = re.compile(r"\s* \(", re.VERBOSE)  # the ``(`` that opens a call, after spaces
+ACTIVATION_GETTER = re.compile(r"activations \s*\.\s* (?:get|deserialize) \s*\(", re.VERBOSE)
+ACTIVATIONS_ATTRIBUTE = re.compile(r"activations \s*\.\s* ([^\W\d]\w*)", re.VERBOSE)  # group 1: the name
+CALL_NAME = re.compile(r"""
+    (?<!\w) (\w+)         # a whole identifier (from its start only: linear in long names)
+    \s* \(               # called
+""", re.VERBOSE)
+BINDING = re.compile(r"""
+    (?<!\w) (\w+)         # a whole identifier
+    \s* ([:=])            # then = or : (assignments, keyword arguments, annotations, dict keys, slices)
+""", re.VERBOSE)
+DEFINITION = re.compile(r"""
+    def \s+ (\w+) \s* \(           # def NAME(
+    ( \s* (?:self|cls) \b )?       # group 2: a method's first parameter
+""", re.VERBOSE)
+LEARNING_RATE_SITES = tuple((k, re.compile(rf"{k} \s* = (?!=)", re.VERBOSE)) for k in LEARNING_RATE_KEYWORDS)
 # ``layers.<name>``: one pattern per module word (a literal start is scanned for quickly).
-API_ATTRIBUTES = tuple((module, re.compile(rf"{module}\s*\.\s*([^\W\d]\w*)")) for module in API_MODULES)
+API_ATTRIBUTES = tuple((module, re.compile(rf"{module} \s*\.\s* ([^\W\d]\w*)", re.VERBOSE)) for module in API_MODULES)
 IDENTIFIER_KEYWORDS = (  # two patterns, each with a literal start ``re`` can scan for quickly
-    re.compile(r"_(?:initializer|regularizer|constraint)\s*=(?!=)"),
-    re.compile(r"init\s*=(?!=)"),
+    re.compile(r"_ (?:initializer|regularizer|constraint) \s* = (?!=)", re.VERBOSE),  # kernel_initializer=
+    re.compile(r"init \s* = (?!=)", re.VERBOSE),  # Keras 1's init=, inner_init= (the word is checked on the match)
 )
-COMPILE_CALL = re.compile(r"\.\s*compile\s*\(")
-GET_CALL = re.compile(r"\.\s*get\s*\(")
-IMPORT = re.compile(r"import\b")
-AS = re.compile(r" as[\s\\]")  # ``as`` then a space or a line continuation
-AS_OPENING_LINE = re.compile(r"\n[ \t\f]*as[\s\\]")
-AS_AFTER_TAB = re.compile(r"[\t\f]as[\s\\]")
-ALIAS_NAME = re.compile(r"(?:\s|\\)*([^\W\d]\w*)")  # the name after ``as``
-# ``NAME = a.b.c`` on one line, also ``NAME = \\`` continued on the next line; the second group is
-# its dotted value (spaces around its dots allowed). The first group is a parenthesized value, which
-# may span lines and hold comments: ``D = (layers\n    .Dense)``.
-ASSIGNED_NAME = re.compile(
-    r"=[ \t]*(?:\\\r?\n[ \t]*)?(?:\((?:\s|\\|#[^\n]*)*([^\W\d](?:[\w.]|\s+(?=[\w.#])|#[^\n]*(?![^\n]))*)\s*\)[ \t)]*"
-    r"|([^\W\d][\w. \t]*)[ \t)]*)"
-    r"(?:[;#][^\n]*)?$",
-    re.MULTILINE,
-)
-# A line that opens with ``=``, ``:`` or ``.name``, or with ``as`` after a comment: a statement broken
-# where the site patterns expect it whole (``activation  # note\n = "reul"``). Such files are parsed.
-BROKEN_LINE = re.compile(r"\n[ \t\f]*(?:=(?!=)|:|\.[^\W\d]|as[\s\\])")  # a literal start: fast to search
+COMPILE_CALL = re.compile(r"\. \s* compile \s* \(", re.VERBOSE)  # .compile(
+GET_CALL = re.compile(r"\. \s* get \s* \(", re.VERBOSE)  # .get(
+IMPORT = re.compile(r"import \b", re.VERBOSE)
+AS = re.compile(r"[ ] as [\s\\]", re.VERBOSE)  # `` as`` then a space or a line continuation
+AS_OPENING_LINE = re.compile(r"\n [ \t\f]* as [\s\\]", re.VERBOSE)  # ``as`` opening a line
+AS_AFTER_TAB = re.compile(r"[\t\f] as [\s\\]", re.VERBOSE)
+ALIAS_NAME = re.compile(r"(?: \s | \\ )* ([^\W\d]\w*)", re.VERBOSE)  # the name after ``as``
+ASSIGNED_NAME = re.compile(r"""
+    = [ \t]* (?: \\\r?\n [ \t]* )?              # NAME =, maybe continued on the next line
+    (?:
+        \( (?: \s | \\ | \#[^\n]* )*             # group 1: a parenthesized dotted value, which may
+        ( [^\W\d] (?: [\w.] | \s+(?=[\w.\#]) | \#[^\n]*(?![^\n]) )* )   # span lines and hold comments:
+        \s* \) [ \t)]*                          #   D = (layers\n    .Dense)
+      | ( [^\W\d] [\w.\ \t]* ) [ \t)]*             # group 2: a dotted value on the line (spaces
+    )                                          #   around its dots allowed)
+    (?: [;\#] [^\n]* )? $                      # the end of the line (a comment, another statement)
+""", re.MULTILINE | re.VERBOSE)
+BROKEN_LINE = re.compile(r"""
+    \n [ \t\f]*                 # a line that opens with
+    (?: = (?!=) | : | \.[^\W\d] | as [\s\\] )   # =, :, .name or as: a statement broken where the
+""", re.VERBOSE)                # site patterns expect it whole (``activation  # note\n = "reul"``)
 MAX_ANNOTATION = 300  # characters (or tokens) of an annotation read before calling it doubtful
-STATEMENT_START = re.compile(r"(?:^|;)[ \t]*[^\W\d]\w*[ \t]*\Z", re.MULTILINE)
+STATEMENT_START = re.compile(r"""
+    (?: ^ | ; ) [ \t]*           # the start of a line or of a statement after ;
+    [^\W\d]\w* [ \t]* \Z        # one name, up to where the search ends
+""", re.MULTILINE | re.VERBOSE)
 
 
 class Prefilter:
-    """Decides, from a file's text, that it cannot have a finding for these targets.
+    """Decides, from a file's text, that it cannot have a finding for these targets and rules.
 
     ``main`` is the rule context of the target of ``import keras``; ``by_root`` the contexts of
     each Keras root (``tf.keras``, ``tf_keras``, ``keras_core``). A literal is clean when the rules
@@ -372,14 +153,17 @@ class Prefilter:
     def __init__(self, main: Context, by_root: dict[str, Context], enabled: frozenset[str] | None = None):
         self.main = main
         self.by_root = {root: c for root, c in by_root.items() if c.target.releases != main.target.releases}
-        self.families = {code[:3] for code in enabled} if enabled is not None else {"KL1", "KL2", "KL3", "KL4"}
+        contexts = [main, *self.by_root.values()]
+        sites = {r.site for r in all_rules() if (enabled is None or r.code in enabled) and r.site not in (FILE, MODEL_FILE)}
+        self.sites = [(site, cover({w for c in contexts for w in (site.triggers(c) if site.triggers else ())}))
+                      for site in sorted(sites, key=lambda site: site.name)]
         self.judged: dict[tuple, bool] = {}
-        self.absent_paths = [path.rsplit(".", 1) for path in load_catalog().overrides["absent_modules"]["paths"]]
-        self.flagged_by_root = {root: _flagged_keywords(c) for root, c in [("keras", main), *self.by_root.items()]}
+        self.absent_paths = [path.rsplit(".", 1) for path in main.catalog.overrides["absent_modules"]["paths"]]
+        self.flagged_by_root = {root: flagged_keywords(c) for root, c in [("keras", main), *self.by_root.items()]}
         self.selections: dict[frozenset[str], tuple] = {}
         owners = set().union(*self.flagged_by_root.values())
         self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
-        self.needles = needles() + cover(owners)
+        self.positional_words = cover(main.catalog.positional_layers)
 
     def may_have_findings(self, text: str, imports=None) -> bool:
         """False only when no rule can find anything in ``text``.
@@ -390,42 +174,33 @@ class Prefilter:
         and a module that imports a Keras name under another name (``Dense as D``) hides that
         name from the word test: the importing file is parsed.
         """
-        self.modules = imports or dict
-        activation_words = any(word in text for word in self.needles)
-        identifier_words = "KL4" in self.families and any(word in text for word in IDENTIFIER_WORDS)
-        api_words = "KL2" in self.families and (any(word in text for word in API_MODULES) or "lr" in text)
-        if not (activation_words or identifier_words or api_words):  # unless a name it imports hides a word
-            return "import" in text and any(m.aliased for m in self.modules().values())
-        if "keras" not in text and not any(m.exports for m in self.modules().values()):
+        modules = imports or dict
+        present = [site for site, words in self.sites if any(word in text for word in words)]
+        if not present:  # unless a name it imports hides a word
+            return "import" in text and any(m.aliased for m in modules().values())
+        if "keras" not in text and not any(m.exports for m in modules().values()):
             return False
-        self._select(text)
+        if any(site not in JUDGES for site in present):
+            return True  # a kind of site no judge reads: parse
+        selection = self._select(text, modules)
         if len(text) > MAX_LINE and max(map(len, text.split("\n"))) > MAX_LINE:
             return True  # the patterns below read a line once per site on it: keep that linear
-        text, self.code = code_view(text)
-        self.named = {}
-        self.imported_names = None
-        self.parameters = None
-        self.calls_of: dict[str, list[int]] | None = None  # function -> ends of its calls' ``(``
-        self.carrying: dict[tuple[str, str | None], bool] = {}
-        self.binding_index: dict[str, list[re.Match]] | None = None
-        self.definition_index: dict[str, list[re.Match]] | None = None
+        text, code = code_view(text)
+        judge = FileJudge(self, code, modules, *selection)
         try:
             return (
-                self._broken_statements(text) or aliased(text, self.code)
-                or (activation_words and self._activation_sites(text))
-                or (identifier_words and self._identifier_sites(text))
-                or (api_words and self._api_sites(text))
-                or any(m.aliased for m in self.modules().values())
+                judge.broken_statements(text) or aliased(text, code)
+                or any(JUDGES[site](judge, text) for site in present)
+                or any(m.aliased for m in modules().values())
             )
-        except Doubt:  # a statement the tokenizer cannot read outside a site (a broken import list)
+        except Doubt:  # a statement the lexer cannot read outside a site (a broken import list)
             return True
 
-    def _select(self, text: str) -> None:
-        """The contexts (and flagged activation keywords) this file may be checked against."""
+    def _select(self, text: str, modules) -> tuple:
+        """The roots, contexts and flagged activation keywords this file may be checked against."""
         roots = frozenset(r for r in self.by_root if ROOT_WORDS[r] in text)
         if len(roots) < len(self.by_root):  # a project module it imports from may re-export that root
-            modules = self.modules().values()
-            roots |= {r for r in self.by_root if any(ROOT_WORDS[r] in m.root_words for m in modules)}
+            roots |= {r for r in self.by_root if any(ROOT_WORDS[r] in m.root_words for m in modules().values())}
         if roots not in self.selections:
             chosen = ["keras", *sorted(roots)]
             flagged: dict[str, set[str]] = {}
@@ -434,9 +209,28 @@ class Prefilter:
                     flagged.setdefault(owner, set()).update(keywords)
             contexts = (self.main, *(self.by_root[r] for r in chosen[1:]))
             self.selections[roots] = (roots, contexts, flagged)
-        self.selection, self.contexts, self.flagged = self.selections[roots]
+        return self.selections[roots]
 
-    def _broken_statements(self, text: str) -> bool:
+
+class FileJudge:
+    """The site judges, and what they learn about one file (made per ``may_have_findings`` call).
+    Methods take the file's code view (``code_view``); ``code`` tells code from strings and comments."""
+
+    def __init__(self, gate: Prefilter, code: CodeRegions, modules, selection: frozenset[str], contexts: tuple,
+                 flagged: dict[str, set[str]]):
+        self.gate = gate
+        self.code = code
+        self.modules = modules
+        self.selection, self.contexts, self.flagged = selection, contexts, flagged
+        self.named: dict[tuple[str, str], bool] = {}
+        self.imported_names: list[tuple[int, str, list[str]]] | None = None
+        self.parameters: dict[str, list[tuple[str, int]]] | None = None
+        self.calls_of: dict[str, list[int]] | None = None  # function -> ends of its calls' ``(``
+        self.carrying: dict[tuple[str, str | None], bool] = {}
+        self.binding_index: dict[str, list[re.Match]] | None = None
+        self.definition_index: dict[str, list[re.Match]] | None = None
+
+    def broken_statements(self, text: str) -> bool:
         """A statement broken where the site patterns expect it whole: a line of code opening
         with ``=``, ``:`` (not a slice: ``x[\\n :, 1]``) or ``.name``, or with ``as`` right after a
         comment (``as`` after code is read by ``renamed_on_import``)."""
@@ -461,25 +255,24 @@ class Prefilter:
             doubtful = True
         return doubtful and self.code(position)
 
-    def _activation_sites(self, text: str) -> bool:
+    def activation_sites(self, text: str) -> bool:
         names = set()
-        for site in ACTIVATION_SITE.finditer(text):
+        for site in ACTIVATION_KEYWORD.finditer(text):
             if self._doubt(site.end(), self._doubtful_activation, text, site.end(), names):
                 return True
         calls = {}
-        for word in positional_needles():
+        layers = self.gate.main.catalog.positional_layers
+        for word in self.gate.positional_words:
             if word in text:
                 for match in re.finditer(rf"{word}\w*(?=\s*\()", text):
-                    start = _identifier_start(text, match.start())
-                    if text[start: match.end()] in load_catalog().positional_layers:
+                    start = identifier_start(text, match.start())
+                    if text[start: match.end()] in layers:
                         calls[start] = (text[start: match.end()], match.end())
         calls.update((m.start(), ("Activation", m.end() - 1)) for m in ACTIVATION_GETTER.finditer(text))
         for start, (layer, end) in calls.items():
             if self._doubt(start, self._doubtful_positional, text, layer, end, names):
                 return True
-        if any(self._carries_doubt(text, name) for name in names):
-            return True
-        return "KL2" in self.families and (self._keyword_sites(text) or self._attribute_sites(text))
+        return any(self._carries_doubt(text, name) for name in names)
 
     def _doubtful_positional(self, text: str, layer: str, end: int, names: set) -> bool:
         """A call of ``layer`` (``Activation`` for the getters) ending at ``end`` with a doubtful
@@ -506,9 +299,9 @@ class Prefilter:
     def _valid(self, accepts, value: str, *family: str) -> bool:
         """The rules' ``accepts`` function accepts ``value`` for the file's target(s)."""
         key = (accepts.__name__, self.selection, *family, value)
-        if key not in self.judged:
-            self.judged[key] = all(accepts(*family, value, c) for c in self.contexts)
-        return self.judged[key]
+        if key not in self.gate.judged:
+            self.gate.judged[key] = all(accepts(*family, value, c) for c in self.contexts)
+        return self.gate.judged[key]
 
     def _carries_doubt(self, text: str, name: str, family: str | None = None) -> bool:
         """``_doubtful_name``, once per name and family in a file."""
@@ -554,7 +347,7 @@ class Prefilter:
         if self.binding_index is None:
             self.binding_index = {}
             for occurrence in BINDING.finditer(text):
-                if _identifier_start(text, occurrence.start()) == occurrence.start():  # not ``l2_reg`` for ``reg``
+                if identifier_start(text, occurrence.start()) == occurrence.start():  # not ``l2_reg`` for ``reg``
                     self.binding_index.setdefault(occurrence.group(1), []).append(occurrence)
         return self.binding_index
 
@@ -600,7 +393,7 @@ class Prefilter:
                     self.parameters.setdefault("", []).append((function, -1))  # unreadable: every name doubts
                     continue
                 for position, (keyword, start, _) in enumerate(entries):
-                    self.parameters.setdefault(keyword or _first_word(text, start), []).append((function, position))
+                    self.parameters.setdefault(keyword or first_word(text, start), []).append((function, position))
         return self.parameters
 
     def _positional_arguments(self, text: str, function: str) -> list[list[int]]:
@@ -611,10 +404,10 @@ class Prefilter:
             self.calls_of = {f: [] for f in functions}
             for use in CALL_NAME.finditer(text):
                 name = use.group(1)
-                if name not in functions or _identifier_start(text, use.start(1)) != use.start(1):
+                if name not in functions or identifier_start(text, use.start(1)) != use.start(1):
                     continue
-                before = _skip_space_before(text, use.start())
-                if text[before - 1: before] == "." or text[_identifier_start(text, before): before] == "def":
+                before = skip_space_before(text, use.start())
+                if text[before - 1: before] == "." or text[identifier_start(text, before): before] == "def":
                     continue  # (a call inside a string or comment is read too: more doubt, never less)
                 self.calls_of[name].append(use.end())
         return [[start for keyword, start, _ in call_arguments(text, end) if keyword is None]
@@ -623,7 +416,7 @@ class Prefilter:
     def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int, family: str | None = None) -> bool:
         """``name:`` at ``start`` has an annotation that is empty or unclosed at the end of its line,
         and may have a doubtful default on a later line. (A very long rest of line is doubt enough.)"""
-        if _identifier_start(text, start) != start:
+        if identifier_start(text, start) != start:
             return False
         if line_end - colon_end > MAX_ANNOTATION:
             return self.code(start)
@@ -634,7 +427,7 @@ class Prefilter:
     def _doubtful_default(self, text: str, position: int, family: str | None = None) -> bool:
         """The default after the annotation that starts at ``position`` (it may span lines) is doubtful."""
         depth = 0
-        for count, (kind, match) in enumerate(_tokens(text, position)):
+        for count, (kind, match) in enumerate(tokens_from(text, position)):
             if kind == "open":
                 depth += 1
             elif kind == "close":
@@ -660,12 +453,12 @@ class Prefilter:
             return False
         return not (self._valid(accepted, value) if family is None else self._valid(identifier_accepted, value, family))
 
-    def _keyword_sites(self, text: str) -> bool:
+    def keyword_sites(self, text: str) -> bool:
         """Keywords of activation functions and layers that a target does not take (KL201)."""
-        if self.owner_call is None:
+        if self.gate.owner_call is None:
             return False
-        for call in self.owner_call.finditer(text):
-            if _identifier_start(text, call.start()) == call.start() and self._doubt(
+        for call in self.gate.owner_call.finditer(text):
+            if identifier_start(text, call.start()) == call.start() and self._doubt(
                     call.start(), self._flagged_call, text, call):
                 return True
         return False
@@ -675,7 +468,7 @@ class Prefilter:
         keywords = {k for k, _, _ in call_arguments(text, opening.end())}
         return bool(keywords & self.flagged.get(call.group(), set()))
 
-    def _attribute_sites(self, text: str) -> bool:
+    def attribute_sites(self, text: str) -> bool:
         """``activations.<name>`` a target lacks, imports from ``activations``, absent module paths (KL202)."""
         for attribute in ACTIVATIONS_ATTRIBUTE.finditer(text):
             if not self._valid(attribute_accepted, attribute.group(1)) and self._may_be_keras(text, attribute.start()):
@@ -685,20 +478,23 @@ class Prefilter:
                     name in ("*", "get", "deserialize") or not self._valid(attribute_accepted, name) for name in names
             ) and self.code(statement):
                 return True
-        for parent, name in self.absent_paths:
+        for parent, name in self.gate.absent_paths:
             for use in re.finditer(rf"\.\s*{name}\b", text):
-                if self._may_name(text, _word_before(text, use.start()), parent) and self.code(use.start()):
+                if self._may_name(text, word_before(text, use.start()), parent) and self.code(use.start()):
                     return True
         return False
 
-    def _api_sites(self, text: str) -> bool:
-        """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203);
-        ``lr=``/``learning_rate=`` where a targeted release's optimizers mishandle it (KL204)."""
-        for keyword, pattern in LEARNING_RATE_SITES:
-            if not self._valid(optimizer_keyword_accepted, keyword) and any(
-                    _identifier_start(text, site.start() + len(keyword)) == site.start() and self.code(site.start())
-                    for site in pattern.finditer(text)):
-                return True
+    def learning_rate_sites(self, text: str) -> bool:
+        """``lr=``/``learning_rate=`` where a targeted release's optimizers mishandle it (KL204)."""
+        return any(
+            not self._valid(optimizer_keyword_accepted, keyword) and any(
+                identifier_start(text, site.start() + len(keyword)) == site.start() and self.code(site.start())
+                for site in pattern.finditer(text))
+            for keyword, pattern in LEARNING_RATE_SITES
+        )
+
+    def api_name_sites(self, text: str) -> bool:
+        """``layers.<name>``, ``from keras.optimizers import <name>`` ... a target lacks (KL203)."""
         for module, pattern in API_ATTRIBUTES:
             for attribute in pattern.finditer(text) if module in text else ():
                 name = attribute.group(1)
@@ -715,10 +511,10 @@ class Prefilter:
         the file binds to a Keras module (``import tensorflow.keras as K``) or imports from the project."""
         if not self.code(position):
             return False
-        dot = _skip_space_before(text, position) - 1
+        dot = skip_space_before(text, position) - 1
         if dot < 0 or text[dot] != ".":
             return True
-        return self._may_name(text, _word_before(text, dot), "keras")
+        return self._may_name(text, word_before(text, dot), "keras")
 
     def _may_name(self, text: str, owner: str, module: str) -> bool:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
@@ -734,23 +530,23 @@ class Prefilter:
         if self.imported_names is None:
             self.imported_names = []
             for statement in IMPORT.finditer(text):
-                module = _word_before(text, statement.start())
+                module = word_before(text, statement.start())
                 if module not in FAMILY_MODULES and module not in ("activations", "layers"):
                     continue
-                dotted = _dotted_before(text, statement.start())
+                dotted = dotted_before(text, statement.start())
                 if "keras" in dotted or dotted.startswith("."):
-                    self.imported_names.append((statement.start(), module, _imported_names(text, statement.end())))
+                    self.imported_names.append((statement.start(), module, imported_names(text, statement.end())))
         return self.imported_names
 
     # --- identifier sites (KL4) ---
-    def _identifier_sites(self, text: str) -> bool:
+    def identifier_sites(self, text: str) -> bool:
         for pattern in IDENTIFIER_KEYWORDS:
             for site in pattern.finditer(text):
-                family = keyword_family(_word_before(text, site.end() - 1))
+                family = keyword_family(word_before(text, site.end() - 1))
                 if family and self._doubt(site.start(), self._doubtful_identifier, text, site.end(), family):
                     return True
         for call in GET_CALL.finditer(text):
-            family = _word_before(text, call.start())
+            family = word_before(text, call.start())
             if family in FAMILY_MODULES and self._doubt(call.start(), self._doubtful_getter, text, call.end(), family):
                 return True
         if any(module in FAMILY_MODULES and ("*" in names or "get" in names) and self.code(position)
@@ -786,7 +582,7 @@ class Prefilter:
         pending = None  # a literal waiting to see whether ``:`` (a dict key) follows
         name = None  # a name waiting to see whether it is a bare value (not ``a.b``, ``f(``, a key)
         previous = previous_token = None
-        for kind, match in _tokens(text, start):
+        for kind, match in tokens_from(text, start):
             if match.start() >= end:
                 break
             token = match.group()
@@ -804,7 +600,7 @@ class Prefilter:
                 if previous == "string":
                     raise Doubt  # implicit concatenation
                 if not any(in_call):
-                    pending = _literal(match)
+                    pending = literal(match)
             elif kind == "open":
                 in_call.append(previous in ("name", "close", "string"))
             elif kind == "close" and in_call:
@@ -829,7 +625,7 @@ def renamed_on_import(text: str, code: CodeRegions) -> bool:
     patterns = (AS, AS_OPENING_LINE) + ((AS_AFTER_TAB,) if "\tas" in text or "\fas" in text else ())
     for pattern in patterns:
         for match in pattern.finditer(text):
-            name = _word_before(text, match.end() - 3)
+            name = word_before(text, match.end() - 3)
             if name in names and not _alias_is(text, match.end() - 1, name) and code(match.start()):
                 return True
     return False
@@ -864,52 +660,12 @@ def _last_name(dotted: str) -> str:
     return dotted.rpartition(".")[2].strip()
 
 
-def _flagged_keywords(context: Context) -> dict[str, set[str]]:
-    """Owner (activation function or layer) -> keywords that KL201 reports in ``context``."""
-    flagged = {}
-    catalog = load_catalog()
-    for owner in catalog.layer_names | catalog.activation_functions:
-        kinds = [is_layer for is_layer, names in ((True, catalog.layer_names), (False, catalog.activation_functions))
-                 if owner in names]
-        for is_layer in kinds:
-            candidates = [(k, k) for k in _keywords_of(owner, is_layer)]
-            for finding in check_keywords(owner, is_layer, candidates, context):
-                flagged.setdefault(owner, set()).add(finding.node)
-    return flagged
-
-
-def _keywords_of(owner: str, is_layer: bool) -> set[str]:
-    """Every keyword any release names for ``owner`` (KL201 only reports keywords some release takes)."""
-    names = set()
-    for release in load_catalog().releases:
-        if is_layer:
-            layer = release.layers.get(owner, {})
-            names.update(layer.get("keywords", []), layer.get("deprecated", []))
-        else:
-            names.update(release.functions.get(owner) or [])
-    return names
-
-
-def _imported_names(text: str, position: int) -> list[str]:
-    """The names after ``import`` at ``position`` (parenthesized or not, ``as`` aliases dropped)."""
-    names, parenthesized, expect_name = [], False, True
-    for kind, match in _tokens(text, position):
-        token = match.group()
-        if kind == "open" and token == "(" and not names:
-            parenthesized = True
-        elif kind == "name" and expect_name:
-            names.append(token)
-            expect_name = False
-        elif kind == "name" and token == "as":
-            expect_name = None  # the alias comes next
-        elif kind == "name" and expect_name is None:
-            expect_name = False
-        elif kind == "op" and token == "*":
-            names.append("*")
-        elif kind == "op" and token == ",":
-            expect_name = True
-        elif parenthesized and kind == "close":
-            break
-        elif not parenthesized:
-            break
-    return names
+# The judge of each kind of site (a kind without one is parsed whenever its words are in a file).
+JUDGES: dict[Site, Callable[[FileJudge, str], bool]] = {
+    ACTIVATION_SITE: FileJudge.activation_sites,
+    ACTIVATION_KEYWORD_SITE: FileJudge.keyword_sites,
+    ACTIVATIONS_ATTRIBUTE_SITE: FileJudge.attribute_sites,
+    API_NAME_SITE: FileJudge.api_name_sites,
+    LEARNING_RATE_SITE: FileJudge.learning_rate_sites,
+    IDENTIFIER_SITE: FileJudge.identifier_sites,
+}

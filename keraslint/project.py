@@ -45,7 +45,8 @@ class ModuleFacts:
     @functools.cached_property
     def _words(self) -> tuple[bool, frozenset[str]]:
         """(aliased, root words), from one read of the module."""
-        from keraslint.prefilter import ROOT_WORDS, code_view, renamed_on_import
+        from keraslint.lexer import code_view
+        from keraslint.prefilter import ROOT_WORDS, renamed_on_import
 
         text = _read_text(Path(self.path))
         if text is None:
@@ -96,7 +97,7 @@ class Project:
             return {}
         directory = os.path.dirname(os.path.abspath(shown))
         package = package_of(shown)
-        from keraslint.prefilter import join_continuations
+        from keraslint.lexer import join_continuations
 
         found = {}
         for base in _FROM_IMPORT.findall(join_continuations(text)):

@@ -24,6 +24,7 @@ import functools
 import os
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 KERAS_ROOTS = (
     "keras",
@@ -400,6 +401,27 @@ class CallRole:
             self.keyword_owner = (self.owner, True)
         else:
             self.keyword_owner = None
+
+
+class KerasCall(NamedTuple):
+    """A call of a Keras name, resolved once: the node, the full dotted name it refers to, its
+    path below the Keras root (``layers.Dense``) and what its arguments mean."""
+
+    node: ast.Call
+    qualified: str
+    path: str
+    role: CallRole
+
+
+def keras_calls(index: ModuleIndex, resolver: Resolver, layer_names: frozenset[str]) -> list[KerasCall]:
+    """Every call in the module that refers to Keras under any root, in source order."""
+    calls = []
+    for call in index.calls:
+        qualified = resolver.qualify(dotted_name(call.func))
+        path = keras_path(qualified)
+        if path is not None:
+            calls.append(KerasCall(call, qualified, path, CallRole(path, layer_names)))
+    return calls
 
 
 def is_activations_attribute(path: str | None) -> bool:

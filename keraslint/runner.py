@@ -18,7 +18,8 @@ from keraslint.catalog import Target
 from keraslint.catalog import load as load_catalog
 from keraslint.diagnostics import Diagnostic, FileResult, Position
 from keraslint.discover import MODEL_SUFFIXES, Candidate
-from keraslint.rules import Context
+from keraslint.rules import Context, by_code, is_file_error
+from keraslint.rules.files import FIX_NOT_WRITTEN, INTERNAL_ERROR, INVALID_NOTEBOOK, UNREADABLE
 from keraslint.sources import (
     LINE_BREAK,
     SourceError,
@@ -90,7 +91,6 @@ def display_path(path: Path) -> str:
         return text
 
 
-SILENCEABLE = ("KL1", "KL4", "KL5")  # findings that a name registered with Keras can silence
 
 
 def check_project(candidates: list[Candidate], job: Job, workers: int | None = None, progress=None,
@@ -108,7 +108,7 @@ def check_project(candidates: list[Candidate], job: Job, workers: int | None = N
     if job.mode != "check":
         job = _with_registrations(job, candidates, directory)
     results = run(candidates, job, workers, progress, cache)
-    doubtful = {r.path for r in results if any(d.code.startswith(SILENCEABLE) for d in r.diagnostics)}
+    doubtful = {r.path for r in results if any(by_code(d.code).silenceable for d in r.diagnostics)}
     if job.mode != "check" or not doubtful:
         return results
     registered_job = _with_registrations(job, candidates, directory)
@@ -202,7 +202,7 @@ def check_file(path: Path, job: Job) -> FileResult:
         return _check_file(path, shown, job)
     except Exception as error:  # a bug must cost one file, not the run
         message = f"Internal error ({type(error).__name__}: {error}); please report it with this file"
-        return FileResult(shown, [_file_diagnostic("KL000", message, shown)])
+        return FileResult(shown, [_file_diagnostic(INTERNAL_ERROR.code, message, shown)])
 
 
 def _file_diagnostic(code: str, message: str, shown: str) -> Diagnostic:
@@ -222,7 +222,7 @@ def _check_file(path: Path, shown: str, job: Job) -> FileResult:
         reason = error.strerror or str(error)
         if isinstance(error, FileNotFoundError) and os.path.islink(path):
             reason = "broken symbolic link"
-        return FileResult(shown, [_file_diagnostic("KL001", f"Cannot read file: {reason}", shown)])
+        return FileResult(shown, [_file_diagnostic(UNREADABLE.code, f"Cannot read file: {reason}", shown)])
     result = check_bytes(snapshot.data, shown, job)
     if job.mode == "fix" and result.fixed_data is not None:
         from keraslint.fixer import NotWritten, replace_verified
@@ -238,7 +238,7 @@ def _not_written(data: bytes, shown: str, job: Job, reason: str) -> FileResult:
     """The file as it stands (its findings unfixed) and why the fixes were not written."""
     unfixed = check_bytes(data, shown, replace(job, mode="check"))
     message = f"Fixes were not written: {reason}"
-    return FileResult(shown, unfixed.diagnostics + [_file_diagnostic("KL005", message, shown)])
+    return FileResult(shown, unfixed.diagnostics + [_file_diagnostic(FIX_NOT_WRITTEN.code, message, shown)])
 
 
 def check_bytes(data: bytes, shown: str, job: Job) -> FileResult:
@@ -256,7 +256,7 @@ def _check_model(source: bytes | Path, shown: str, job: Job) -> FileResult:
 
     if isinstance(source, Path):
         if not stat.S_ISREG(os.stat(source).st_mode):
-            return FileResult(shown, [_file_diagnostic("KL001", "Not a regular file; not checked", shown)])
+            return FileResult(shown, [_file_diagnostic(UNREADABLE.code, "Not a regular file; not checked", shown)])
         source = str(source)
     found = check_model(source, shown, job.context_for("keras"))
     return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
@@ -319,7 +319,7 @@ def suppress(diagnostics: list[Diagnostic], text: str, shown: str, per_file_igno
     lines = split_lines(text)
     kept = []
     for diagnostic in diagnostics:
-        if diagnostic.is_file_error:
+        if is_file_error(diagnostic.code):
             kept.append(diagnostic)
             continue
         if diagnostic.code in ignored or (prefixes and diagnostic.code.startswith(prefixes)):
@@ -364,7 +364,7 @@ def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], i
         new_text, applied = apply_edits(text, edits)
         if isinstance(parse(new_text), tuple):  # never write a file CPython cannot parse
             message = "Fixes were not applied: the result would not parse (please report this)"
-            return text, diagnostics + [_file_diagnostic("KL000", message, shown)], applied_total
+            return text, diagnostics + [_file_diagnostic(INTERNAL_ERROR.code, message, shown)], applied_total
         text, applied_total = new_text, applied_total + len(applied)
         diagnostics, _ = _diagnose(text, shown, job)
     return text, diagnostics, applied_total
@@ -426,7 +426,7 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
     new_raw = dump_notebook(notebook, document)
     if new_raw is None:
         message = "Fixes were not applied: the notebook's JSON layout cannot be reproduced"
-        result.diagnostics.append(_file_diagnostic("KL003", message, shown))
+        result.diagnostics.append(_file_diagnostic(INVALID_NOTEBOOK.code, message, shown))
         result.fixed = 0
     else:
         result.diff = unified_diff(notebook.raw, new_raw, shown)
@@ -488,7 +488,7 @@ def add_noqa(candidates: list[Candidate], job: Job) -> int:
         result = check_bytes(snapshot.data, display_path(candidate.path), job)
         rows: dict[int, set[str]] = {}
         for diagnostic in result.diagnostics:
-            if not diagnostic.is_file_error:
+            if not is_file_error(diagnostic.code):
                 rows.setdefault(diagnostic.end_location.row, set()).add(diagnostic.code)
         pieces = LINE_BREAK.split(source.text)
         for row, codes in rows.items():

@@ -23,7 +23,7 @@ from keraslint import __version__
 from keraslint.catalog import TargetError
 from keraslint.diagnostics import Diagnostic
 from keraslint.fixer import fixable
-from keraslint.rules import REGISTRY, all_rules, select_layers
+from keraslint.rules import REGISTRY, all_rules, is_file_error, select_layers
 from keraslint.runner import Job, check_bytes
 from keraslint.settings import SettingsError, choose_target, find_config, load_settings
 
@@ -246,7 +246,7 @@ def code_actions(ls: KeraslintServer, params: types.CodeActionParams) -> list[ty
                     title=f"{diagnostic.fix.message} ({diagnostic.code})" + ("" if safe else " (unsafe fix)"),
                     kind=types.CodeActionKind.QuickFix, diagnostics=[shown], is_preferred=safe,
                     edit=_workspace_edit(uri, document, [diagnostic])))
-            if not diagnostic.is_file_error:
+            if not is_file_error(diagnostic.code):
                 actions.append(_noqa_action(uri, document, diagnostic, shown))
     if not wanted or any(kind == FIX_ALL or FIX_ALL.startswith(kind) for kind in wanted):
         safe = [d for d in checked.diagnostics if fixable(d, False)]

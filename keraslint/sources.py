@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from keraslint.diagnostics import Diagnostic, Position
+from keraslint.rules import Rule
+from keraslint.rules.files import INVALID_NOTEBOOK, SYNTAX_ERROR, UNREADABLE
 
 
 class SourceError(Exception):
-    """The file cannot be checked; ``code`` is KL001 (unreadable) or KL003 (bad notebook)."""
+    """The file cannot be checked: ``rule`` says why (unreadable, a bad notebook)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, rule: Rule, message: str):
         super().__init__(message)
-        self.code = code
+        self.code = rule.code
         self.message = message
 
 
@@ -52,15 +54,15 @@ class Notebook(NamedTuple):
 def decode_python(data: bytes) -> PythonSource:
     """Decode like CPython does: BOM, then a PEP 263 coding cookie, else UTF-8."""
     if b"\x00" in data:
-        raise SourceError("KL001", "File contains NUL bytes (binary or corrupt); not checked")
+        raise SourceError(UNREADABLE, "File contains NUL bytes (binary or corrupt); not checked")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise SourceError("KL001", f"Invalid encoding declaration: {error.msg}") from None
+        raise SourceError(UNREADABLE, f"Invalid encoding declaration: {error.msg}") from None
     try:
         text = data.decode(encoding)
     except (UnicodeError, LookupError) as error:  # UnicodeError: codecs such as "undefined"
-        raise SourceError("KL001", f"File is not valid {encoding}: {error}") from None
+        raise SourceError(UNREADABLE, f"File is not valid {encoding}: {error}") from None
     # With a BOM the encoding is "utf-8-sig": decode() dropped it and encode() writes it back.
     return PythonSource(text, encoding)
 
@@ -78,19 +80,19 @@ def read_notebook(data: bytes) -> Notebook:
         raw = data.decode("utf-8-sig")
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise SourceError("KL003", f"Invalid notebook: not JSON ({error})") from None
+        raise SourceError(INVALID_NOTEBOOK, f"Invalid notebook: not JSON ({error})") from None
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
-        raise SourceError("KL003", "Invalid notebook: no 'cells' list (nbformat 4 expected)")
+        raise SourceError(INVALID_NOTEBOOK, "Invalid notebook: no 'cells' list (nbformat 4 expected)")
     code = []
     for index, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), (str, list)):
-            raise SourceError("KL003", f"Invalid notebook: cell {index} is malformed")
+            raise SourceError(INVALID_NOTEBOOK, f"Invalid notebook: cell {index} is malformed")
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         if isinstance(source, list) and not all(isinstance(s, str) for s in source):
-            raise SourceError("KL003", f"Invalid notebook: cell {index} source is not text")
+            raise SourceError(INVALID_NOTEBOOK, f"Invalid notebook: cell {index} source is not text")
         code.append((index, cell_text(cell)))
     magics = notebook_python_magics([text for _, text in code])
     checked = [Cell(index, text, python_of_cell(text, magics)) for index, text in code]
@@ -163,12 +165,12 @@ def read_snapshot(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> FileSnapsh
     with open(descriptor, "rb") as handle:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise SourceError("KL001", "Not a regular file; not checked")
+            raise SourceError(UNREADABLE, "Not a regular file; not checked")
         if info.st_size > limit:
-            raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
+            raise SourceError(UNREADABLE, f"File is larger than {limit // 2**20} MiB; not checked")
         data = _read_at_most(handle, info.st_size, limit)
     if len(data) > limit:
-        raise SourceError("KL001", f"File is larger than {limit // 2**20} MiB; not checked")
+        raise SourceError(UNREADABLE, f"File is larger than {limit // 2**20} MiB; not checked")
     return FileSnapshot(data, identity(info), via_link)
 
 
@@ -221,7 +223,7 @@ def notebook_program(notebook: Notebook, shown: str):
             if code.strict:
                 row, column, message = code.error
                 position = Position(row, column)
-                broken.append(Diagnostic("KL002", f"SyntaxError: {message}", shown, position, position, None, cell.index))
+                broken.append(Diagnostic(SYNTAX_ERROR.code, f"SyntaxError: {message}", shown, position, position, None, cell.index))
             continue
         lines = split_lines(code.text)
         if lines[-1] == "":

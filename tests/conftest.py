@@ -17,9 +17,9 @@ HEADER = re.compile(r"#\s*keraslint-test:\s*keras-version=(\S+)")
 
 
 def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool = False, prefilter: bool = True,
-             tensorflow: str | None = None, **extra) -> Job:
+             tensorflow: str | None = None, codes: set[str] | None = None, **extra) -> Job:
     """A job targeting Keras ``spec``; ``tf.keras`` follows it unless ``tensorflow`` names the
-    TensorFlow whose tf.keras it is."""
+    TensorFlow whose tf.keras it is; ``codes``: the rules enabled (default: all)."""
     catalog = load()
     target = catalog.target(spec, "test")
     tf_keras = catalog.target(str(catalog.newest("tf-keras").version), "test", distribution="tf-keras")
@@ -27,7 +27,7 @@ def make_job(spec: str = DEFAULT_TEST_TARGET, mode: str = "check", unsafe: bool 
     roots = (("tf_keras", tf_keras), ("keras_core", keras_core))
     if tensorflow:
         roots += (("tf.keras", catalog.target(tensorflow, "test", distribution="tensorflow")),)
-    enabled = frozenset(select_codes(["KL"], []))
+    enabled = frozenset(select_codes(codes or ["KL"], []))
     return Job(target, roots, enabled, mode=mode, unsafe_fixes=unsafe, prefilter=prefilter, **extra)
 
 

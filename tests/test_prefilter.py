@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_job
-from keraslint.prefilter import Doubt, call_arguments, read_value
+from keraslint.lexer import Doubt, call_arguments, read_value
 from keraslint.runner import check_bytes
 from keraslint.sources import parse
 
@@ -416,7 +416,7 @@ def test_project_reexports_are_followed(tmp_path, shim, use):
 
 
 def test_code_regions():
-    from keraslint.prefilter import CodeRegions
+    from keraslint.lexer import CodeRegions
 
     text = 'x = "a#b"  # c "d"\n"""doc\nstring"""\ny = 1\n'
     code = CodeRegions(text)

@@ -5,28 +5,45 @@ import re
 
 import pytest
 
-from conftest import codes, lint
-from keraslint.rules import all_rules, select_codes
+from conftest import FIXTURES, codes, lint, make_job
+from keraslint.catalog import load
+from keraslint.checker import SITES_READ
+from keraslint.rules import FILE, MODEL_FILE, Context, all_rules, select_codes
 from keraslint.rules.activations import nearest, unambiguous
+from keraslint.runner import check_bytes
 
 RULES = all_rules()
 
 
 def _cases(kind):
     for rule in RULES:
-        for index, source in enumerate(getattr(rule, kind)):
-            yield pytest.param(rule, source, id=f"{rule.code}-{kind}-{index}")
+        for index, example in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, example, id=f"{rule.code}-{kind}-{index}")
 
 
-def _example_codes(rule, source) -> list[str]:
-    """Codes for an example, as the rule's options say: its target and the kind of file it is."""
-    spec = rule.options.get("keras-version", "3.15")
-    return [d.code for d in lint(source, spec, name=rule.options.get("file", "example.py"))]
+def _run(rule, source: str, options=None, **job):
+    """Check an example as the rule's options (and the example's) say: its target and the kind of
+    file it is; ``codes`` limits the enabled rules."""
+    options = {**rule.options, **(options or {})}
+    spec = options.get("keras-version", "3.15")
+    return check_bytes(source.encode("utf-8"), options.get("file", "example.py"), make_job(spec, **job))
 
 
-@pytest.mark.parametrize("rule,source", list(_cases("invalid")))
-def test_invalid_examples_are_reported(rule, source):
-    assert rule.code in _example_codes(rule, source)
+def _example_codes(rule, source, options=None, **job) -> list[str]:
+    return [d.code for d in _run(rule, source, options, **job).diagnostics]
+
+
+@pytest.mark.parametrize("rule,example", list(_cases("invalid")))
+def test_invalid_examples_are_reported_and_fixed_as_expected(rule, example):
+    if rule.code not in _example_codes(rule, example.source, example.options):
+        if rule.code in _example_codes(rule, example.source, example.options, prefilter=False):
+            pytest.fail(f"{rule.code}: the prefilter skips this INVALID example: the trigger words of its "
+                        f"site {rule.site.name!r} are not in it, or that site's judge calls it clean")
+        pytest.fail(f"{rule.code}: no check reports this INVALID example (is its site {rule.site.name!r} read "
+                    f"by checker.find, or does the rule bring its check_call?)")
+    result = _run(rule, example.source, example.options, mode="fix", unsafe=True, codes={rule.code})
+    fixed = None if result.fixed_data is None else result.fixed_data.decode("utf-8")
+    assert fixed == example.fixed, f"{rule.code}: the fix differs from the example's expected fix"
 
 
 @pytest.mark.parametrize("rule,source", list(_cases("valid")))
@@ -180,23 +197,22 @@ def test_positional_activation_follows_the_targets_signature():
     assert codes(source, "2.2.4") == []
 
 
-def test_each_rule_ships_its_documentation():
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_ships_its_documentation(rule):
     """``keraslint/rules/docs/CODE.md`` is what ``keraslint rule CODE`` prints (the URL in JSON,
     SARIF and the language server points at it); regenerate with KERASLINT_UPDATE_FIXTURES=1."""
     import os
     from pathlib import Path
     from urllib.request import url2pathname
 
-    for rule in all_rules():
-        path = Path(url2pathname(rule.url[len("file://"):]))
-        if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
-            path.write_text(rule.doc(), encoding="utf-8")
-        assert path.read_text(encoding="utf-8") == rule.doc(), f"{path} drifted"
+    path = Path(url2pathname(rule.url[len("file://"):]))
+    if os.environ.get("KERASLINT_UPDATE_FIXTURES"):
+        path.write_text(rule.doc(), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == rule.doc(), f"{path} drifted"
 
 
-def test_every_rule_module_is_discovered_and_every_rule_is_complete():
-    """A module in keraslint/rules/ is found without being listed anywhere; each rule has every
-    part, and a missing one is named."""
+def test_every_rule_module_is_discovered():
+    """A module in keraslint/rules/ is found without being listed anywhere."""
     import pkgutil
 
     import keraslint.rules as package
@@ -204,14 +220,57 @@ def test_every_rule_module_is_discovered_and_every_rule_is_complete():
     modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
     registered_from = {rule_module(rule) for rule in all_rules()}
     assert modules <= registered_from | {"docs"}, f"rule modules with no rule: {modules - registered_from}"
-    for rule in all_rules():
-        missing = [part for part, present in (
-            ("code", re.fullmatch(r"KL\d{3}", rule.code)), ("name", re.fullmatch(r"[a-z0-9-]+", rule.name)),
-            ("summary", rule.summary), ("explanation", "## What it does" in rule.explanation),
-            ("fixable", rule.fixable in ("always", "sometimes", "never")), ("level", rule.level in ("error", "warning")),
-            ("invalid examples", rule.invalid or rule.code.startswith("KL0")),  # KL0: a file that cannot be checked
-        ) if not present]
-        assert not missing, f"{rule.code} lacks: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_is_complete(rule):
+    """Each rule has every part of its unit, and a missing one is named."""
+    missing = rule_parts_missing(rule)
+    assert not missing, f"{rule.code} lacks: {', '.join(missing)}"
+
+
+def test_a_missing_part_is_named():
+    """Leaving out any part of a rule unit names that part."""
+    from keraslint.rules import REGISTRY
+
+    rule = REGISTRY["KL101"]
+    without = {
+        "site": rule._replace(site=None),
+        "trigger words of its site": rule._replace(site=rule.site._replace(triggers=None)),
+        "VALID examples": rule._replace(valid=()),
+        "INVALID examples": rule._replace(invalid=()),
+        "explanation section '## Example'": rule._replace(explanation=rule.explanation.replace("## Example", "")),
+        "a check for its site (checker.find reads it, or the rule's check_call)":
+            rule._replace(site=rule.site._replace(name="new-kind")),
+        "a fixture reporting it (fixtures/*.expected)": rule._replace(code="KL199"),
+    }
+    assert rule_parts_missing(rule) == []
+    for part, incomplete in without.items():
+        assert part in rule_parts_missing(incomplete), part
+
+
+EXPECTED_FIXTURE_CODES = "".join(p.read_text(encoding="utf-8") for p in FIXTURES.glob("*.expected"))
+
+
+def rule_parts_missing(rule) -> list[str]:
+    """The parts of a rule unit that are absent or malformed, by name."""
+    in_source = rule.site not in (FILE, MODEL_FILE, None)
+    sections = ["## What it does"] + (["## Why is this bad?", "## Example"] if in_source else [])
+    sections += ["## Fix safety"] if rule.fixable != "never" else []
+    context = Context(load().target(rule.options.get("keras-version", "3.15"), "rule"), load())
+    parts = (
+        ("code", re.fullmatch(r"KL\d{3}", rule.code)), ("name", re.fullmatch(r"[a-z][a-z0-9-]*", rule.name)),
+        ("summary", rule.summary), ("level", rule.level in ("error", "warning")),
+        *((f"explanation section {s!r}", s in rule.explanation) for s in sections),
+        ("site", rule.site is not None),
+        ("trigger words of its site", not in_source or (rule.site.triggers and list(rule.site.triggers(context)))),
+        ("a check for its site (checker.find reads it, or the rule's check_call)",
+         not in_source or rule.site in SITES_READ or rule.check_call is not None),
+        ("VALID examples", rule.valid or rule.site == FILE),  # a file that cannot be checked has no example
+        ("INVALID examples", rule.invalid or rule.site == FILE),
+        ("a fixture reporting it (fixtures/*.expected)", not in_source or f" {rule.code} " in EXPECTED_FIXTURE_CODES),
+    )
+    return [part for part, present in parts if not present]
 
 
 def rule_module(rule) -> str:

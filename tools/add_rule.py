@@ -5,10 +5,11 @@
 Writes ``keraslint/rules/<module>.py`` (a new module is discovered by ``all_rules()``; an
 existing one gets the rule appended), ``fixtures/<module>_<code>.py`` with an empty
 ``.expected`` beside it, and ``keraslint/rules/docs/<code>.md``. The stub's examples are
-placeholders: ``tests/test_rules.py`` fails, naming the rule, until its INVALID example is
-reported and its VALID one is not; ``tests/test_fixtures.py`` fails until the fixture's
-expectations are regenerated (``KERASLINT_UPDATE_FIXTURES=1``). CONTRIBUTING.md says what else a
-new kind of site needs (the checker's dispatch and the prefilter's trigger words).
+placeholders: ``tests/test_rules.py`` fails, naming the rule and the part, until its INVALID
+example is reported and fixed as expected, its VALID one is not, and a fixture reports it;
+``tests/test_fixtures.py`` fails until the fixture's expectations are regenerated
+(``KERASLINT_UPDATE_FIXTURES=1``). The stub reads a new kind of site (its trigger words, its check
+at each Keras call); for a new verdict on a known site, CONTRIBUTING.md says what to use instead.
 """
 from __future__ import annotations
 
@@ -20,11 +21,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 RULE = '''
+# TODO: where this rule looks, and the words without one of which a file has no such place. For a
+# new verdict on a known kind of site, use that site instead (ACTIVATION_SITE, IDENTIFIER_SITE, ...)
+# and drop this one and the check below.
+{constant}_SITE = Site("{name}", triggers=lambda context: ("TODO",))
+
+
+def check_{function}(call: KerasCall, context: Context) -> Iterator[Finding]:
+    \"\"\"TODO: the findings at one Keras call (``call.node`` is the ``ast.Call``, ``call.path`` its
+    name below the Keras root, such as ``layers.Conv2D``).\"\"\"
+    return iter(())
+
+
 {constant} = register(Rule(
     code="{code}",
     name="{name}",
     summary="{summary}",
-    fixable="sometimes",
+    site={constant}_SITE,
+    check_call=check_{function},
     explanation=\'\'\'
 ## What it does
 TODO: what the rule finds, with a short example of each kind of site it reads.
@@ -46,18 +60,24 @@ TODO
 TODO: when the fix is safe, unsafe, or absent.
 \'\'\',
     valid=("import keras\\n# TODO: code this rule must leave alone\\n",),
-    invalid=("import keras\\n# TODO: code this rule must report\\n",),
+    invalid=(Invalid("import keras\\n# TODO: code this rule must report\\n", fixed="TODO: the code once fixed"),),
 ))
 '''
 
-MODULE = '''"""TODO: what this family of rules checks."""
+MODULE = '''\"\"\"TODO: what this family of rules checks.\"\"\"
 from __future__ import annotations
 
-from keraslint.rules import Rule, register
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from keraslint.rules import Context, Finding, Invalid, Rule, Site, register
+
+if TYPE_CHECKING:
+    from keraslint.resolve import KerasCall
 '''
 
-FIXTURE = '''"""{code} {name}: TODO real code that must be reported, and look-alikes that must stay silent
-(cite the report each comes from)."""
+FIXTURE = '''\"\"\"{code} {name}: TODO real code that must be reported, and look-alikes that must stay silent
+(cite the report each comes from).\"\"\"
 import keras
 '''
 
@@ -74,8 +94,8 @@ def scaffold(code: str, name: str, summary: str, module: str, root: Path = ROOT)
     target = rules / f"{module}.py"
     text = target.read_text(encoding="utf-8") if target.exists() else MODULE
     constant = name.upper().replace("-", "_")
-    target.write_text(text.rstrip("\n") + "\n\n" + RULE.format(constant=constant, code=code, name=name,
-                                                               summary=summary), encoding="utf-8")
+    rule = RULE.format(constant=constant, function=constant.lower(), code=code, name=name, summary=summary)
+    target.write_text(text.rstrip("\n") + "\n\n" + rule, encoding="utf-8")
     fixture = root / "fixtures" / f"{module}_{code.lower()}.py"
     fixture.write_text(FIXTURE.format(code=code, name=name), encoding="utf-8")
     expected = fixture.with_suffix(".expected")

@@ -6,25 +6,67 @@ family module and returns ``Finding`` objects; positions and suppression are han
 """
 from __future__ import annotations
 
+import ast
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Union
 
 if TYPE_CHECKING:  # the catalog is data below the rules; imported for types only (start-up cost)
     from keraslint.catalog import Catalog, Target
+    from keraslint.resolve import KerasCall
+
+
+class Site(NamedTuple):
+    """A kind of place rules read.
+
+    ``triggers(context)`` gives the words without one of which a source text has no such site
+    under that target: the prefilter skips a file that has none of an enabled rule's words, and
+    parses one that has them unless its textual judge for this kind of site proves the file clean
+    (a kind it has no judge for is always parsed). None for places outside Python source (the
+    file itself, saved models).
+    """
+
+    name: str
+    triggers: Callable[[Context], Iterable[str]] | None = None
+
+
+class Invalid(NamedTuple):
+    """An example a rule must report, and the source once its fix is applied (unsafe fixes too);
+    ``fixed`` None: the rule offers no fix for it."""
+
+    source: str
+    fixed: str | None = None
+    options: Mapping = MappingProxyType({})  # settings of this example over the rule's (``keras-version``)
 
 
 class Rule(NamedTuple):
+    """One rule, whole: what it is called and says, where it looks, what it must and must not
+    report and how it fixes. ``tests/test_rules.py`` names any part a rule leaves out."""
+
     code: str
     name: str
     summary: str
     explanation: str
-    fixable: str  # "always", "sometimes" or "never"
+    site: Site | None = None
     valid: tuple[str, ...] = ()
-    invalid: tuple[str, ...] = ()
+    invalid: tuple[Invalid, ...] = ()
     options: Mapping = MappingProxyType({})  # per-example settings, e.g. {"keras-version": "2.3"}
-    level: str = "error"  # "error" or "warning": how machine formats (SARIF, JSON, GitLab) rate it
+    level: Literal["error", "warning"] = "error"  # how machine formats (SARIF, JSON, GitLab) rate it
+    silenceable: bool = False  # a name registered with Keras (configured or in the project) silences it
+    failure: bool = False  # keraslint itself failed (the exit code is 2)
+    check_call: Callable[[KerasCall, Context], Iterable[Finding]] | None = None  # findings at one Keras call
+
+    @property
+    def fixable(self) -> Literal["always", "sometimes", "never"]:
+        """Whether the rule fixes, as its INVALID examples show."""
+        fixed = {example.fixed is not None for example in self.invalid}
+        return "always" if fixed == {True} else "sometimes" if fixed == {True, False} else "never"
+
+    @property
+    def always_on(self) -> bool:
+        """File errors (unreadable, unparsable, internal) are never silenced by selection."""
+        return self.site is FILE
 
     def doc(self) -> str:
         return f"# {self.name} ({self.code})\n\nFix is {self.fixable} available.\n\n{self.explanation.strip()}\n"
@@ -37,11 +79,39 @@ class Rule(NamedTuple):
         return (Path(__file__).parent / "docs" / f"{self.code}.md").as_uri()
 
 
+FILE = Site("file")  # the file as a whole: read, decoded, parsed (reported by the pipeline itself)
+MODEL_FILE = Site("model-file")  # a saved model or its JSON configuration
+
+
+class KeywordName(NamedTuple):
+    """The name of a keyword argument: ``alpha`` in ``relu(x, alpha=0.1)``."""
+
+    keyword: ast.keyword
+
+
+class AttributeName(NamedTuple):
+    """The name an attribute access ends with: ``swishh`` in ``activations.swishh``."""
+
+    attribute: ast.Attribute
+
+
+class ImportedName(NamedTuple):
+    """One name of a ``from ... import`` statement."""
+
+    statement: ast.ImportFrom
+    alias: ast.alias
+
+
+# What a finding reports and replaces: a value's node (a string literal, a name), or a name
+# within a node; None for a value with no place in source (a saved model's configuration).
+Anchor = Union[ast.AST, KeywordName, AttributeName, ImportedName, None]
+
+
 class Finding(NamedTuple):
-    """What a rule found, before positions are attached: a node, a message, maybe a new value."""
+    """What a rule found, before positions are attached: an anchor, a message, maybe a new value."""
 
     rule: Rule
-    node: object  # what to report and replace: an ast node, or (node, name) for a name within it
+    node: Anchor
     message: str
     new_value: str | None = None  # the fixed content: of the string literal, or code when not ``literal``
     applicability: str = "safe"
@@ -116,12 +186,23 @@ def select_layers(layers) -> set[str]:
                         if best is None or weight > best[0] or (weight == best[0] and not verdict):
                             verdicts[code] = (weight, verdict)
         enabled = {c for c in codes if (verdicts[c][1] if c in verdicts else c in base)}
-    return enabled | _always_on(codes)
+    return enabled | {r.code for r in all_rules() if r.always_on}
 
 
-def _always_on(codes: list[str]) -> set[str]:
-    """File errors (unreadable, unparsable, internal) are never silenced by selection."""
-    return {c for c in codes if c.startswith("KL0")}
+def call_rules() -> list[Rule]:
+    """The rules that judge each Keras call themselves (``Rule.check_call``)."""
+    return [rule for rule in all_rules() if rule.check_call is not None]
+
+
+def is_file_error(code: str) -> bool:
+    """Read, decode, parse and internal errors: the file was not (fully) checked."""
+    return by_code(code).site == FILE
+
+
+def by_code(code: str) -> Rule:
+    """The registered rule of ``code``."""
+    _import_rule_modules()
+    return REGISTRY[code]
 
 
 class Context(NamedTuple):

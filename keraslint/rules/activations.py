@@ -4,13 +4,18 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from keraslint.rules import Context, Finding, Rule, register
+from keraslint.rules import Anchor, Context, Finding, Invalid, Rule, Site, register
+
+# ``activation=``, ``Activation(...)``, ``activations.get(...)`` and a layer's positional activation
+# slot (``Dense(64, "relu")``); custom activation functions (KL3) are read where they reach one.
+ACTIVATION_SITE = Site("activation", triggers=lambda context: ("ctivation", *context.catalog.positional_layers))
 
 UNKNOWN = register(Rule(
     code="KL101",
     name="unknown-activation",
     summary="Activation string that no Keras release accepts",
-    fixable="sometimes",
+    site=ACTIVATION_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds string activation identifiers that no Keras release accepts, such as
@@ -46,9 +51,11 @@ suggestions are listed.
         'from keras import layers\ndef conv_block(activation="ReLU"):\n    pass\nconv_block(activation="reul")\n',
     ),
     invalid=(
-        'import keras\nkeras.layers.Dense(8, activation="reul")\n',
-        'from tensorflow.keras.layers import Activation\nActivation("sigmod")\n',
-        'import keras\nkeras.layers.Dense(8, activation="serialize")\n',
+        Invalid('import keras\nkeras.layers.Dense(8, activation="reul")\n',
+                fixed='import keras\nkeras.layers.Dense(8, activation="relu")\n'),
+        Invalid('from tensorflow.keras.layers import Activation\nActivation("sigmod")\n',
+                fixed='from tensorflow.keras.layers import Activation\nActivation("sigmoid")\n'),
+        Invalid('import keras\nkeras.layers.Dense(8, activation="serialize")\n'),
     ),
 ))
 
@@ -56,7 +63,8 @@ CASE_MISMATCH = register(Rule(
     code="KL102",
     name="activation-case-mismatch",
     summary="Activation string with the wrong casing or separators",
-    fixable="sometimes",
+    site=ACTIVATION_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds activation identifiers that exist in the target Keras with other casing or separators:
@@ -82,8 +90,11 @@ escaped literals are reported without a fix.
 ''',
     valid=('import keras\nkeras.layers.Activation("softmax")\n',),
     invalid=(
-        'import keras\nkeras.layers.Dense(8, activation="ReLU")\n',
-        'from keras import layers\nlayers.Dense(8, activation="leakyrelu")\n',
+        Invalid('import keras\nkeras.layers.Dense(8, activation="ReLU")\n',
+                fixed='import keras\nkeras.layers.Dense(8, activation="relu")\n'),
+        Invalid('from keras import layers\nlayers.Dense(8, activation="leakyrelu")\n',
+                fixed='from keras import layers\nlayers.Dense(8, activation="leaky_relu")\n'),
+        Invalid('from keras import layers\nlayers.Dense(8, activation="Re" "LU")\n'),
     ),
 ))
 
@@ -91,7 +102,8 @@ UNAVAILABLE = register(Rule(
     code="KL103",
     name="activation-not-in-target",
     summary="Activation string the targeted Keras release(s) do not have",
-    fixable="never",
+    site=ACTIVATION_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds activation identifiers that some Keras releases accept but the targeted release(s) do
@@ -117,14 +129,17 @@ No fix is offered: every other activation is a different function and would chan
 ''',
     options={"keras-version": "2.3"},
     valid=('import keras\nkeras.layers.Dense(8, activation="relu")\n',),
-    invalid=('import keras\nkeras.layers.Dense(8, activation="gelu")\n',),
+    invalid=(
+        Invalid('import keras\nkeras.layers.Dense(8, activation="gelu")\n'),
+    ),
 ))
 
 UNREGISTERED_CUSTOM = register(Rule(
     code="KL104",
     name="unregistered-custom-activation",
     summary="String naming a custom function that Keras does not know",
-    fixable="sometimes",
+    site=ACTIVATION_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds `activation="custom_activation"` where `custom_activation` is a function defined or
@@ -160,14 +175,18 @@ way needs the function registered (or passed as `custom_objects`) to load again.
         'keras.layers.Dense(4, activation="mish")\n',
         'import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation=mine)\n',
     ),
-    invalid=('import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation="mine")\n',),
+    invalid=(
+        Invalid('import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation="mine")\n',
+                fixed='import keras\ndef mine(x):\n    return x\nkeras.layers.Dense(4, activation=mine)\n'),
+    ),
 ))
 
 INVALID_VALUE = register(Rule(
     code="KL105",
     name="invalid-activation-value",
     summary="Literal that Keras cannot interpret as an activation",
-    fixable="sometimes",
+    site=ACTIVATION_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds literals Keras cannot interpret as an activation: numbers, booleans, an empty string, a
@@ -194,10 +213,11 @@ Stripping whitespace around a valid identifier is safe; other cases have no fix.
 ''',
     valid=('import keras\nkeras.layers.Dense(8, activation=None)\n',),
     invalid=(
-        'import keras\nkeras.layers.Dense(8, activation="relu ")\n',
-        'import keras\nkeras.layers.Dense(8, activation=True)\n',
-        'import keras\nkeras.layers.Dense(8, activation="")\n',
-        'import keras\nkeras.layers.Dense(8, activation={"class_name": "reul", "config": {}})\n',
+        Invalid('import keras\nkeras.layers.Dense(8, activation="relu ")\n',
+                fixed='import keras\nkeras.layers.Dense(8, activation="relu")\n'),
+        Invalid('import keras\nkeras.layers.Dense(8, activation=True)\n'),
+        Invalid('import keras\nkeras.layers.Dense(8, activation="")\n'),
+        Invalid('import keras\nkeras.layers.Dense(8, activation={"class_name": "reul", "config": {}})\n'),
     ),
 ))
 
@@ -280,7 +300,7 @@ def accepted(value: str, context: Context) -> bool:
     return value in context.target.strings or value in context.extra_activations
 
 
-def check_literal(node: object, value: object, context: Context) -> Finding | None:
+def check_literal(node: Anchor, value: object, context: Context) -> Finding | None:
     """Judge one literal that reaches Keras as an activation identifier."""
     if isinstance(value, bool) or isinstance(value, (int, float)):
         return Finding(INVALID_VALUE, node, f"Invalid activation value {value!r}: Keras expects a name or a callable")
@@ -316,7 +336,7 @@ def check_literal(node: object, value: object, context: Context) -> Finding | No
     return _unknown(node, value, context)
 
 
-def check_config_dict(node, context: Context) -> Finding | None:
+def check_config_dict(node: Anchor, context: Context) -> Finding | None:
     """``{"class_name": "relu", "config": {}}`` literals: the named activation must exist."""
     entries = {k.value: v for k, v in zip(node.keys, node.values) if getattr(k, "value", None) in ("class_name", "config")}
     name = getattr(entries.get("class_name"), "value", None)
@@ -334,7 +354,7 @@ def _case_fix(value: str, target) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _unavailable(node, value: str, accepting: list, context: Context) -> Finding:
+def _unavailable(node: Anchor, value: str, accepting: list, context: Context) -> Finding:
     target = context.target
     rejecting = target.rejecting(value)
     where = rejecting[0].label if len(rejecting) == 1 else f"{len(rejecting)} of the targeted releases ({rejecting[0].label} ..)"
@@ -345,7 +365,7 @@ def _unavailable(node, value: str, accepting: list, context: Context) -> Finding
                                       f'register it (custom_objects={{"{value}": {value}}})')
 
 
-def _unknown(node, value: str, context: Context) -> Finding:
+def _unknown(node: Anchor, value: str, context: Context) -> Finding:
     if any(value in r.quirks for r in context.target.releases):
         return Finding(
             UNKNOWN, node,
@@ -361,7 +381,7 @@ def _unknown(node, value: str, context: Context) -> Finding:
 SHORT_NAME = 4
 
 
-def unknown_with_suggestions(rule: Rule, node: object, word: str, value: str, candidates: list[str],
+def unknown_with_suggestions(rule: Rule, node: Anchor, word: str, value: str, candidates: list[str],
                              note: str = "") -> Finding:
     """``Unknown Keras <word> "x"; did you mean ...?``, likeliest first. The likeliest is the fix:
     safe when it is clearly the intent (and no note says another object was meant), else unsafe."""

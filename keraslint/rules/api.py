@@ -1,16 +1,35 @@
 """The keras.activations API and activation layers: keywords and attributes a release lacks."""
 from __future__ import annotations
 
-from keraslint.rules import Context, Finding, Rule, register
+import ast
+from typing import TYPE_CHECKING
+
+from keraslint.rules import Anchor, Context, Finding, Invalid, KeywordName, Rule, Site, register
 from keraslint.rules.activations import nearest, unambiguous
 
+if TYPE_CHECKING:
+    from keraslint.catalog import Catalog
+
 MODULE_HELPERS = {"get", "serialize", "deserialize"}
+API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
+LEARNING_RATE_KEYWORDS = ("lr", "learning_rate")
+
+# A keyword of an activation function or layer (``LeakyReLU(alpha=...)``): the owners whose
+# keywords some targeted release rejects.
+ACTIVATION_KEYWORD_SITE = Site("activation-keyword", triggers=lambda context: flagged_keywords(context))
+# ``activations.<name>``, ``from keras.activations import <name>``, module paths no release has.
+ACTIVATIONS_ATTRIBUTE_SITE = Site("activations-attribute", triggers=lambda context: (
+    "activations", *(path.rpartition(".")[2] for path in context.catalog.overrides["absent_modules"]["paths"])))
+# ``layers.<name>``, ``from keras.optimizers import <name>``, ... (the public API modules).
+API_NAME_SITE = Site("api-name", triggers=lambda context: API_MODULES)
+# ``lr=`` / ``learning_rate=`` of an optimizer.
+LEARNING_RATE_SITE = Site("optimizer-keyword", triggers=lambda context: LEARNING_RATE_KEYWORDS)
 
 KEYWORD_UNAVAILABLE = register(Rule(
     code="KL201",
     name="activation-keyword-not-in-target",
     summary="Keyword of an activation function or layer that the target renamed or lacks",
-    fixable="sometimes",
+    site=ACTIVATION_KEYWORD_SITE,
     explanation='''
 ## What it does
 Finds keyword arguments of `keras.activations.*` functions and activation layers that the
@@ -40,8 +59,11 @@ cases have no fix.
     options={"keras-version": "3.6"},
     valid=('import keras\nkeras.activations.relu(x, negative_slope=0.1)\n',),
     invalid=(
-        'import keras\nkeras.activations.relu(x, alpha=0.1)\n',
-        'from keras import layers\nlayers.LeakyReLU(alpha=0.3)\n',
+        Invalid('import keras\nkeras.activations.relu(x, alpha=0.1)\n',
+                fixed='import keras\nkeras.activations.relu(x, negative_slope=0.1)\n'),
+        Invalid('from keras import layers\nlayers.LeakyReLU(alpha=0.3)\n',
+                fixed='from keras import layers\nlayers.LeakyReLU(negative_slope=0.3)\n'),
+        Invalid('from keras import layers\nlayers.Softmax(robust_masking=True)\n'),  # added later, no other name
     ),
 ))
 
@@ -49,7 +71,7 @@ ATTRIBUTE_UNAVAILABLE = register(Rule(
     code="KL202",
     name="activations-attribute-not-in-target",
     summary="keras.activations attribute that the target does not have",
-    fixable="sometimes",
+    site=ACTIVATIONS_ATTRIBUTE_SITE,
     explanation='''
 ## What it does
 Finds `keras.activations.NAME` (attribute access or `from keras.activations import NAME`)
@@ -75,20 +97,21 @@ A typo fix to the single nearest name is safe; replacing a function the target l
 ''',
     valid=('import keras\nkeras.activations.swish\n', 'from keras.activations import relu\n'),
     invalid=(
-        'import keras\nkeras.activations.swishh\n', 'from keras.activations import sigmod\n',
-        'import keras\nkeras.layers.activations.ReLU()\n',
+        Invalid('import keras\nkeras.activations.swishh\n',
+                fixed='import keras\nkeras.activations.swish\n'),
+        Invalid('from keras.activations import sigmod\n',
+                fixed='from keras.activations import sigmoid\n'),
+        Invalid('import keras\nkeras.layers.activations.ReLU()\n'),
     ),
 ))
 
 
-API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
-LEARNING_RATE_KEYWORDS = ("lr", "learning_rate")
 
 OPTIMIZER_KEYWORD = register(Rule(
     code="KL204",
     name="optimizer-keyword-not-in-target",
     summary="Optimizer learning-rate keyword (lr / learning_rate) the target rejects or ignores",
-    fixable="sometimes",
+    site=LEARNING_RATE_SITE,
     explanation='''
 ## What it does
 Finds the learning-rate keyword of `keras.optimizers.<Class>(...)` spelled the way the targeted
@@ -119,14 +142,19 @@ releases disagree (a range from Keras 2.2 to 3).
 ''',
     options={"keras-version": "3.6"},
     valid=('import keras\nkeras.optimizers.Adam(learning_rate=1e-4)\n', 'import keras\nlr = 0.1\nkeras.optimizers.SGD(lr)\n'),
-    invalid=('import keras\nkeras.optimizers.Adam(lr=1e-4)\n',),
+    invalid=(
+        Invalid('import keras\nkeras.optimizers.Adam(lr=1e-4)\n',
+                fixed='import keras\nkeras.optimizers.Adam(learning_rate=1e-4)\n'),
+        # Keras 2.2-2.x warns and 3 rejects `lr`, while 2.2's optimizers take no `learning_rate`
+        Invalid('import keras\nkeras.optimizers.Adam(lr=1e-4)\n', options={"keras-version": ">=2.2,<4"}),
+    ),
 ))
 
 API_NAME_UNAVAILABLE = register(Rule(
     code="KL203",
     name="api-name-not-in-target",
     summary="Class or function of keras.layers, optimizers, losses, metrics, ... that the target lacks",
-    fixable="never",
+    site=API_NAME_SITE,
     explanation='''
 ## What it does
 Finds names imported from, or read as attributes of, the public `keras.layers`,
@@ -158,8 +186,8 @@ Use instead: raise the minimum Keras version, or use what the target has
         'from keras.optimizers import Adamm\n',  # no release has it: Python says so
     ),
     invalid=(
-        'import tensorflow as tf\ntf.keras.optimizers.AdamW(1e-3)\n',
-        'from keras.layers import Dense, GroupNormalization\n',
+        Invalid('import tensorflow as tf\ntf.keras.optimizers.AdamW(1e-3)\n'),
+        Invalid('from keras.layers import Dense, GroupNormalization\n'),
     ),
 ))
 
@@ -171,7 +199,7 @@ def api_name_accepted(module: str, name: str, context: Context) -> bool:
     return not lacking or name.startswith("_") or not context.catalog.having_api_name(module, name)
 
 
-def check_api_name(node: object, module: str, name: str, context: Context) -> Finding | None:
+def check_api_name(node: Anchor, module: str, name: str, context: Context) -> Finding | None:
     """``keras.<module>.<name>`` (``node`` is the name's token: an attribute or an imported alias)."""
     if api_name_accepted(module, name, context):
         return None
@@ -206,7 +234,7 @@ def optimizer_keyword_accepted(keyword: str, context: Context) -> bool:
     return not any(_learning_rate_problem(r, keyword, facts) for r in context.target.releases)
 
 
-def check_optimizer_keyword(owner: str, keyword: str, node: object, context: Context) -> Finding | None:
+def check_optimizer_keyword(owner: str, keyword: str, node: Anchor, context: Context) -> Finding | None:
     """``keras.optimizers.<owner>(lr=...)`` or ``(learning_rate=...)`` where the target mishandles it."""
     facts = context.catalog.overrides["optimizer_learning_rate"]
     problems = [(r, _learning_rate_problem(r, keyword, facts)) for r in context.target.releases]
@@ -231,7 +259,7 @@ def attribute_accepted(name: str, context: Context) -> bool:
     return name.startswith("_") or _available(name, context.target.releases)
 
 
-def check_attribute(node: object, name: str, context: Context) -> Finding | None:
+def check_attribute(node: Anchor, name: str, context: Context) -> Finding | None:
     """``keras.activations.<name>``: ``node`` is the attribute's name token."""
     target = context.target
     if attribute_accepted(name, context):
@@ -255,20 +283,21 @@ def check_attribute(node: object, name: str, context: Context) -> Finding | None
     )
 
 
-def check_module_path(node: object, path: str, context: Context) -> Finding | None:
+def check_module_path(node: Anchor, path: str, context: Context) -> Finding | None:
     """``keras.layers.activations`` and other module paths no release has."""
     message = context.catalog.overrides["absent_modules"]["paths"].get(path)
     return Finding(ATTRIBUTE_UNAVAILABLE, node, message, literal=False) if message else None
 
 
-def check_keywords(owner: str, is_layer: bool, keywords: list[tuple[str, object]], context: Context) -> list[Finding]:
-    """Keywords (name, node) of an activation function call or an activation layer constructor."""
+def check_keywords(owner: str, is_layer: bool, keywords: list[ast.keyword], context: Context) -> list[Finding]:
+    """The keyword arguments of an activation function call or an activation layer constructor."""
     findings = []
     renames = context.catalog.keyword_renames()
-    for keyword, node in keywords:
-        missing = [r for r in context.target.releases if not _accepts(r, owner, is_layer, keyword)]
-        if not missing or not any(_takes(r, owner, is_layer, keyword) for r in context.catalog.releases):
+    for node in keywords:
+        keyword = node.arg
+        if keyword is None or not keyword_rejected(owner, is_layer, keyword, context):
             continue
+        missing = [r for r in context.target.releases if not _accepts(r, owner, is_layer, keyword)]
         kind = "layer" if is_layer else "activation"
         deprecated = is_layer and all(keyword in r.layers.get(owner, {}).get("deprecated", []) for r in missing)
         state = "is deprecated in" if deprecated else "is not accepted by"
@@ -276,12 +305,18 @@ def check_keywords(owner: str, is_layer: bool, keywords: list[tuple[str, object]
         new = renames.get((owner, keyword))
         if new and all(_takes(r, owner, is_layer, new) for r in context.target.releases):
             findings.append(Finding(
-                KEYWORD_UNAVAILABLE, node, f"{message}; use {new!r}", new_value=new,
+                KEYWORD_UNAVAILABLE, KeywordName(node), f"{message}; use {new!r}", new_value=new,
                 fix_message=f"Rename {keyword!r} to {new!r}", literal=False,
             ))
         else:
-            findings.append(Finding(KEYWORD_UNAVAILABLE, node, message))
+            findings.append(Finding(KEYWORD_UNAVAILABLE, KeywordName(node), message))
     return findings
+
+
+def keyword_rejected(owner: str, is_layer: bool, keyword: str, context: Context) -> bool:
+    """Some targeted release rejects (or deprecates) ``keyword`` of ``owner`` that another release takes."""
+    return any(not _accepts(r, owner, is_layer, keyword) for r in context.target.releases) and any(
+        _takes(r, owner, is_layer, keyword) for r in context.catalog.releases)
 
 
 def _takes(release, owner: str, is_layer: bool, keyword: str) -> bool:
@@ -298,3 +333,29 @@ def _accepts(release, owner: str, is_layer: bool, keyword: str) -> bool:
         return layer is None or keyword in layer["keywords"]
     params = release.functions.get(owner)
     return params is None or keyword in params
+
+
+def flagged_keywords(context: Context) -> dict[str, set[str]]:
+    """Owner (activation function or layer) -> keywords that KL201 reports in ``context``."""
+    flagged: dict[str, set[str]] = {}
+    catalog = context.catalog
+    for owner in catalog.layer_names | catalog.activation_functions:
+        kinds = [is_layer for is_layer, names in ((True, catalog.layer_names), (False, catalog.activation_functions))
+                 if owner in names]
+        for is_layer in kinds:
+            for keyword in _keywords_of(catalog, owner, is_layer):
+                if keyword_rejected(owner, is_layer, keyword, context):
+                    flagged.setdefault(owner, set()).add(keyword)
+    return flagged
+
+
+def _keywords_of(catalog: Catalog, owner: str, is_layer: bool) -> set[str]:
+    """Every keyword any release names for ``owner`` (KL201 only reports keywords some release takes)."""
+    names = set()
+    for release in catalog.releases:
+        if is_layer:
+            layer = release.layers.get(owner, {})
+            names.update(layer.get("keywords", []), layer.get("deprecated", []))
+        else:
+            names.update(release.functions.get(owner) or [])
+    return names

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import ast
 
-from keraslint.rules import Finding, Rule, register
+from keraslint.rules import Finding, Invalid, Rule, register
+from keraslint.rules.activations import ACTIVATION_SITE
 
 UNSTABLE = register(Rule(
     code="KL301",
     name="unstable-custom-activation",
     summary="Custom activation computes softplus or softmax in a way that overflows",
-    fixable="never",
+    site=ACTIVATION_SITE,
     explanation='''
 ## What it does
 Finds custom activations that compute `log(1 + exp(x))` (with `tf.math`, `K`, `keras.ops`, `np`
@@ -41,10 +42,8 @@ computed stably.
         "import numpy as np\nimport keras\ndef helper(x):\n    return np.log(1 + np.exp(x))\n",
     ),
     invalid=(
-        "import tensorflow as tf\nfrom tensorflow import keras\ndef sp(x):\n    return tf.math.log(1 + tf.math.exp(x))\n"
-        "keras.layers.Dense(4, activation=sp)\n",
-        "import keras\nfrom keras import ops\ndef sm(x):\n    return ops.exp(x) / ops.sum(ops.exp(x))\n"
-        "keras.layers.Activation(sm)\n",
+        Invalid('import tensorflow as tf\nfrom tensorflow import keras\ndef sp(x):\n    return tf.math.log(1 + tf.math.exp(x))\nkeras.layers.Dense(4, activation=sp)\n'),
+        Invalid('import keras\nfrom keras import ops\ndef sm(x):\n    return ops.exp(x) / ops.sum(ops.exp(x))\nkeras.layers.Activation(sm)\n'),
     ),
 ))
 
@@ -52,7 +51,7 @@ ZERO_GRADIENT = register(Rule(
     code="KL302",
     name="zero-gradient-custom-activation",
     summary="Custom activation is piecewise constant: its gradient is zero everywhere",
-    fixable="never",
+    site=ACTIVATION_SITE,
     explanation='''
 ## What it does
 Finds custom activations whose output depends on the input only through `where` with constant
@@ -79,10 +78,8 @@ estimator: `x + tf.stop_gradient(step(x) - x)`.
         "    return x + tf.stop_gradient(tf.sign(x) - x)\nkeras.layers.Dense(4, activation=ste)\n",
     ),
     invalid=(
-        "import tensorflow as tf\nfrom tensorflow import keras\ndef step(x):\n    return tf.where(x < 0, 0.0, 1.0)\n"
-        "keras.layers.Dense(4, activation=step)\n",
-        "import tensorflow as tf\nfrom tensorflow import keras\n"
-        "keras.layers.Dense(4, activation=lambda x: tf.cast(x > 0, tf.float32))\n",
+        Invalid('import tensorflow as tf\nfrom tensorflow import keras\ndef step(x):\n    return tf.where(x < 0, 0.0, 1.0)\nkeras.layers.Dense(4, activation=step)\n'),
+        Invalid('import tensorflow as tf\nfrom tensorflow import keras\nkeras.layers.Dense(4, activation=lambda x: tf.cast(x > 0, tf.float32))\n'),
     ),
 ))
 
@@ -90,7 +87,7 @@ NOT_ELEMENTWISE = register(Rule(
     code="KL303",
     name="reducing-custom-activation",
     summary="Custom activation reduces over the tensor, so its output shape differs",
-    fixable="never",
+    site=ACTIVATION_SITE,
     explanation='''
 ## What it does
 Finds custom activations that return a reduction (`sum`, `mean`, `max`, `min`, `prod`, `norm`,
@@ -113,8 +110,7 @@ Use instead: a custom `Layer` (or `keepdims=True` if a reduction really is meant
         "    return x / tf.reduce_sum(x, axis=-1, keepdims=True)\nkeras.layers.Dense(4, activation=norm)\n",
     ),
     invalid=(
-        "import tensorflow as tf\nfrom tensorflow import keras\ndef pooled(x):\n    return tf.reduce_mean(x, axis=-1)\n"
-        "keras.layers.Dense(4, activation=pooled)\n",
+        Invalid('import tensorflow as tf\nfrom tensorflow import keras\ndef pooled(x):\n    return tf.reduce_mean(x, axis=-1)\nkeras.layers.Dense(4, activation=pooled)\n'),
     ),
 ))
 

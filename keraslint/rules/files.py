@@ -3,13 +3,14 @@ could not be read or parsed is a finding (exit 1), as in ruff; an internal error
 not be written make the exit code 2."""
 from __future__ import annotations
 
-from keraslint.rules import Rule, register
+from keraslint.rules import FILE, Rule, register
 
 INTERNAL_ERROR = register(Rule(
     code="KL000",
     name="internal-error",
     summary="keraslint failed on this file",
-    fixable="never",
+    site=FILE,
+    failure=True,
     explanation='''
 ## What it does
 Reports a bug in keraslint itself: a rule raised an exception on this file. The other files are
@@ -24,7 +25,7 @@ UNREADABLE = register(Rule(
     code="KL001",
     name="unreadable-file",
     summary="File could not be read or decoded",
-    fixable="never",
+    site=FILE,
     explanation='''
 ## What it does
 Reports a file that could not be read (permissions, vanished, not a regular file) or decoded
@@ -39,7 +40,7 @@ SYNTAX_ERROR = register(Rule(
     code="KL002",
     name="syntax-error",
     summary="File could not be parsed",
-    fixable="never",
+    site=FILE,
     explanation='''
 ## What it does
 Reports a Python file (or notebook cell) that does not parse as Python 3, such as Python 2 code,
@@ -54,7 +55,7 @@ INVALID_NOTEBOOK = register(Rule(
     code="KL003",
     name="invalid-notebook",
     summary="Notebook could not be read",
-    fixable="never",
+    site=FILE,
     explanation='''
 ## What it does
 Reports an `.ipynb` file that is not valid notebook JSON (truncated, hand-edited, or not
@@ -66,7 +67,8 @@ FIX_NOT_WRITTEN = register(Rule(
     code="KL005",
     name="fix-not-written",
     summary="Fixes were found but not written to the file",
-    fixable="never",
+    site=FILE,
+    failure=True,
     explanation='''
 ## What it does
 Reports a file whose fixes `--fix` computed but did not write, with the reason: the file changed

@@ -6,7 +6,7 @@ import re
 
 from packaging.version import Version
 
-from keraslint.rules import Context, Finding, Rule, register
+from keraslint.rules import Anchor, Context, Finding, Invalid, Rule, Site, register
 from keraslint.rules.activations import unknown_with_suggestions
 
 FAMILY_WORDS = {
@@ -31,12 +31,16 @@ def keyword_family(keyword: str | None) -> str | None:
     head, _, word = keyword.rpartition("_")
     return KEYWORD_FAMILIES.get(word) if head else None
 COMPILE_KEYWORDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics", "weighted_metrics": "metrics"}
+# Layer keywords (``kernel_initializer=``, Keras 1's ``init=``), ``compile(...)`` and ``<family>.get(...)``.
+IDENTIFIER_SITE = Site("identifier", triggers=lambda context: ("_initializer", "_regularizer", "_constraint", "init",
+                                                          "compile", "get"))
 
 UNKNOWN_IDENTIFIER = register(Rule(
     code="KL401",
     name="unknown-identifier",
     summary="Initializer, regularizer, constraint, loss, metric or optimizer string no release accepts",
-    fixable="sometimes",
+    site=IDENTIFIER_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds strings that Keras resolves by name in the other identifier families and that no Keras
@@ -71,10 +75,15 @@ than 4 characters (`"rmse"` could be many things); otherwise the likeliest name 
         'import re\nre.compile("loss")\n',
     ),
     invalid=(
-        'import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="categorical_crossentopy")\n',
-        'import keras\nkeras.layers.Dense(4, kernel_initializer="glorot_unifrom")\n',
-        'from keras.layers import Dense\nDense(64, init="glorot_unifrom")\n',
-        'import keras\nmodel = keras.Sequential()\nmodel.compile(loss="mse", metrics={"out": ["acuracy"]})\n',
+        Invalid('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="categorical_crossentopy")\n',
+                fixed='import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="categorical_crossentropy")\n'),
+        Invalid('import keras\nkeras.layers.Dense(4, kernel_initializer="glorot_unifrom")\n',
+                fixed='import keras\nkeras.layers.Dense(4, kernel_initializer="glorot_uniform")\n'),
+        Invalid('from keras.layers import Dense\nDense(64, init="glorot_unifrom")\n',
+                fixed='from keras.layers import Dense\nDense(64, init="glorot_uniform")\n'),
+        Invalid('import keras\nmodel = keras.Sequential()\nmodel.compile(loss="mse", metrics={"out": ["acuracy"]})\n',
+                fixed='import keras\nmodel = keras.Sequential()\nmodel.compile(loss="mse", metrics={"out": ["accuracy"]})\n'),
+        Invalid('import keras\nmodel = keras.Sequential()\nmodel.compile(loss="transformer")\n'),  # nothing close
     ),
 ))
 
@@ -82,7 +91,8 @@ IDENTIFIER_CASE = register(Rule(
     code="KL402",
     name="identifier-case-mismatch",
     summary="Identifier string with the wrong casing where the lookup is case-sensitive",
-    fixable="sometimes",
+    site=IDENTIFIER_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds identifiers that exist with other casing or separators in a family whose lookup is
@@ -93,18 +103,34 @@ ignore case in every release, so `optimizer="Adam"` is fine.
 ## Why is this bad?
 Keras raises `Unknown ...` for the wrong casing.
 
+## Example
+```python
+keras.layers.Dense(4, bias_initializer="Glorot_Uniform")
+```
+
+Use instead:
+```python
+keras.layers.Dense(4, bias_initializer="glorot_uniform")
+```
+
 ## Fix safety
-Safe: the fix writes the exact spelling of the same object.
+Safe: the fix writes the exact spelling of the same object. Implicitly concatenated or escaped
+literals are reported without a fix.
 ''',
     valid=('import keras\nkeras.layers.Dense(4, kernel_regularizer="l2")\n',),
-    invalid=('import keras\nkeras.layers.Dense(4, bias_initializer="Glorot_Uniform")\n',),
+    invalid=(
+        Invalid('import keras\nkeras.layers.Dense(4, bias_initializer="Glorot_Uniform")\n',
+                fixed='import keras\nkeras.layers.Dense(4, bias_initializer="glorot_uniform")\n'),
+        Invalid('import keras\nkeras.layers.Dense(4, bias_initializer="Glorot_" "Uniform")\n'),  # concatenated
+    ),
 ))
 
 IDENTIFIER_UNAVAILABLE = register(Rule(
     code="KL403",
     name="identifier-not-in-target",
     summary="Identifier string the targeted Keras release(s) do not accept",
-    fixable="sometimes",
+    site=IDENTIFIER_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds identifiers that some Keras releases accept but the target does not: `optimizer="adamw"`
@@ -113,6 +139,17 @@ The message names the releases that accept it.
 
 ## Why is this bad?
 The code works where the newer Keras is installed and fails elsewhere.
+
+## Example
+```python
+# keras-version = "2.13"
+model.compile(optimizer="adamw", loss="mse")
+```
+
+Use instead:
+```python
+model.compile(optimizer=keras.optimizers.AdamW(), loss="mse")
+```
 
 ## Fix
 Use an identifier the target has, pass the object (`keras.optimizers.AdamW()`), or raise the
@@ -126,7 +163,12 @@ Safe for a cited rename (the same function under its other name); otherwise no f
 ''',
     options={"keras-version": "2.13"},
     valid=('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="mse")\n',),
-    invalid=('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adamw", loss="mse")\n',),
+    invalid=(
+        Invalid('import keras\nmodel = keras.Sequential()\nmodel.compile(optimizer="adamw", loss="mse")\n'),
+        Invalid('import keras\nmodel = keras.Sequential()\nmodel.compile(loss="log_cosh")\n',
+                fixed='import keras\nmodel = keras.Sequential()\nmodel.compile(loss="logcosh")\n',
+                options={"keras-version": "2.3"}),
+    ),
 ))
 
 
@@ -134,7 +176,8 @@ UNREGISTERED_IDENTIFIER = register(Rule(
     code="KL404",
     name="unregistered-custom-identifier",
     summary="Loss, metric, initializer, ... string naming a function of the file that Keras does not know",
-    fixable="sometimes",
+    site=IDENTIFIER_SITE,
+    silenceable=True,
     explanation='''
 ## What it does
 Finds `loss="dice_loss"`, `metrics=["iou"]`, `kernel_initializer="my_init"` where the string names
@@ -167,8 +210,8 @@ registered (or passed as `custom_objects`) to load again.
         'model.compile(optimizer="adam", loss=dice_loss)\n',
     ),
     invalid=(
-        'import keras\ndef dice_loss(y_true, y_pred):\n    return y_pred\nmodel = keras.Sequential()\n'
-        'model.compile(optimizer="adam", loss="dice_loss")\n',
+        Invalid('import keras\ndef dice_loss(y_true, y_pred):\n    return y_pred\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss="dice_loss")\n',
+                fixed='import keras\ndef dice_loss(y_true, y_pred):\n    return y_pred\nmodel = keras.Sequential()\nmodel.compile(optimizer="adam", loss=dice_loss)\n'),
     ),
 ))
 
@@ -214,7 +257,7 @@ def _special_metric_in_any_case(value: str, context: Context) -> bool:
     return all(r.distribution in since and r.version >= Version(since[r.distribution]) for r in context.target.releases)
 
 
-def check_identifier(node: object, family: str, value: str, context: Context) -> Finding | None:
+def check_identifier(node: Anchor, family: str, value: str, context: Context) -> Finding | None:
     """Judge one string that Keras resolves in ``family``."""
     if identifier_accepted(family, value, context):
         return None
@@ -260,7 +303,7 @@ def check_identifier(node: object, family: str, value: str, context: Context) ->
                                     note=_spelled_out(family, value, context))
 
 
-def _uninstantiated(node: object, family: str, value: str, broken: list, context: Context) -> Finding:
+def _uninstantiated(node: Anchor, family: str, value: str, broken: list, context: Context) -> Finding:
     """``loss="MeanSquaredError"`` where ``get`` returns the class: the snake_case function name
     (the same computation) as an unsafe fix, when every targeted release accepts it."""
     word = FAMILY_WORDS[family]
@@ -274,7 +317,7 @@ def _uninstantiated(node: object, family: str, value: str, broken: list, context
     return Finding(IDENTIFIER_UNAVAILABLE, node, message)
 
 
-def _renamed(node: object, family: str, value: str, context: Context) -> Finding | None:
+def _renamed(node: Anchor, family: str, value: str, context: Context) -> Finding | None:
     """``loss="logcosh"`` on Keras 3, which calls the same function ``"log_cosh"`` (a cited rename in
     overrides.json), or the new name on a release that only has the old one: the other name, as a
     safe fix, rather than the nearest string."""

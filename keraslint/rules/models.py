@@ -1,13 +1,13 @@
 """Saved models and configs (``.keras``, ``.h5``, JSON): what loading them will need."""
 from __future__ import annotations
 
-from keraslint.rules import Rule, register
+from keraslint.rules import FILE, MODEL_FILE, Invalid, Rule, register
 
 UNREADABLE_MODEL = register(Rule(
     code="KL004",
     name="unreadable-model-file",
     summary="Model file or config could not be read",
-    fixable="never",
+    site=FILE,
     explanation='''
 ## What it does
 Reports a `.keras`, `.h5`/`.hdf5` or JSON model file whose configuration could not be read: a
@@ -22,7 +22,8 @@ CUSTOM_OBJECT = register(Rule(
     code="KL501",
     name="saved-custom-activation",
     summary="Saved model names a custom activation, loss, metric or optimizer that loading must provide",
-    fixable="never",
+    site=MODEL_FILE,
+    silenceable=True,
     level="warning",
     explanation='''
 ## What it does
@@ -50,16 +51,18 @@ function with `@keras.saving.register_keras_serializable()` in a module the load
 ''',
     options={"file": "model.json"},
     valid=('{"class_name": "Dense", "config": {"activation": "relu"}}',),
-    invalid=('{"class_name": "Dense", "config": {"activation": "custom_activation"}}',
-             '{"class_name": "Dense", "config": {"activation": {"module": "builtins", "class_name": "function", '
-             '"config": "scaled_tanh", "registered_name": "MyPackage>scaled_tanh"}}}'),
+    invalid=(
+        Invalid('{"class_name": "Dense", "config": {"activation": "custom_activation"}}'),
+        Invalid('{"class_name": "Dense", "config": {"activation": {"module": "builtins", "class_name": "function", "config": "scaled_tanh", "registered_name": "MyPackage>scaled_tanh"}}}'),
+    ),
 ))
 
 NEWER_SAVE = register(Rule(
     code="KL502",
     name="model-saved-by-newer-keras",
     summary="Model saved by a newer major Keras than the target",
-    fixable="never",
+    site=MODEL_FILE,
+    silenceable=True,
     explanation='''
 ## What it does
 Reports a model whose metadata says it was saved by a newer major version of Keras (for example
@@ -74,5 +77,7 @@ Load with the Keras that saved the model, or re-export the model in a format the
 ''',
     options={"file": "model.json", "keras-version": "2.15"},
     valid=('{"class_name": "Dense", "config": {"activation": "relu"}, "keras_version": "2.15.0"}',),
-    invalid=('{"class_name": "Dense", "config": {"activation": "relu"}, "keras_version": "3.1.0"}',),
+    invalid=(
+        Invalid('{"class_name": "Dense", "config": {"activation": "relu"}, "keras_version": "3.1.0"}'),
+    ),
 ))
