@@ -26,7 +26,7 @@ from keraslint.resolve import (
     keras_path,
     public_keras_path,
 )
-from keraslint.rules import Anchor, AttributeName, Context, Finding, ImportedName, KeywordName, call_rules
+from keraslint.rules import Anchor, AttributeName, Context, Finding, ImportedName, KeywordName, call_checks
 from keraslint.rules.activations import ACTIVATION_SITE, check_config_dict, check_literal
 from keraslint.rules.api import (
     ACTIVATION_KEYWORD_SITE,
@@ -127,14 +127,14 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: l
                     finding = check_optimizer_keyword(role.owner, keyword.arg, KeywordName(keyword), context)
                     if finding:
                         findings.append(finding)
-        for rule in call_rules():
-            findings.extend(rule.check_call(keras_call, context))
+        for check in call_checks():
+            findings.extend(check(keras_call, context))
     _keyword_defaults(index, calls, context.target, judge)
     judged_identifiers: set[int] = set()
 
     def judge_identifier(node: ast.Constant, family: str, where: str = "") -> None:
         """Run the identifier rules once per literal (a literal can also be judged as an activation)."""
-        if id(node) in judged_identifiers:
+        if id(node) in judged_identifiers or not isinstance(node.value, str):
             return
         judged_identifiers.add(id(node))
         finding = check_identifier(node, family, node.value, context)
@@ -158,12 +158,12 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: l
         qualified = resolver.qualify(dotted_name(attribute))
         if not resolver.scoped(qualified):
             continue
-        path = keras_path(qualified)
+        attribute_path = keras_path(qualified)
         public = (public_keras_path(qualified) or "").split(".")
-        if is_activations_attribute(path):
+        if is_activations_attribute(attribute_path):
             finding = check_attribute(AttributeName(attribute), attribute.attr, context)
         else:
-            finding = check_module_path(AttributeName(attribute), path, context) if path else None
+            finding = check_module_path(AttributeName(attribute), attribute_path, context) if attribute_path else None
             unguarded = id(attribute) not in guarded and attribute.attr not in guarded
             if finding is None and len(public) == 2 and public[0] in API_MODULES and unguarded:
                 finding = check_api_name(AttributeName(attribute), public[0], public[1], context)
@@ -196,10 +196,10 @@ def _guarded(index: ModuleIndex) -> set:
         if isinstance(call.func, ast.Name) and call.func.id == "hasattr" and len(call.args) == 2
         and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str)
     }
-    for statement in index.guarding_tries:
-        guarded |= {id(node) for part in statement.body for node in ast.walk(part)}
-    for statement in index.version_checks:
-        guarded |= {id(node) for part in statement.body + statement.orelse for node in ast.walk(part)}
+    for handled in index.guarding_tries:
+        guarded |= {id(node) for part in handled.body for node in ast.walk(part)}
+    for test in index.version_checks:
+        guarded |= {id(node) for part in test.body + test.orelse for node in ast.walk(part)}
     return guarded
 
 
@@ -252,7 +252,7 @@ def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None,
     if not by_parameter:
         return
     for function in index.functions:
-        first, last = function.lineno, function.end_lineno
+        first, last = function.lineno, function.end_lineno or function.lineno
         arguments = function.args
         for parameter in (a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs):
             used = [s for s in by_parameter.get(parameter, ()) if first <= s[0].lineno <= last]
@@ -324,9 +324,9 @@ def _strings(node: ast.AST, nested: bool, kind: type = ast.Constant) -> list:
     return []
 
 
-def activation_values(call: ast.Call, role: CallRole, target) -> list[ast.AST]:
+def activation_values(call: ast.Call, role: CallRole, target: Target) -> list[ast.expr]:
     """Argument values of a Keras call that Keras resolves as activations."""
-    values = []
+    values: list[ast.expr] = []
     for keyword in call.keywords:
         if keyword.arg in ACTIVATION_KEYWORDS:
             values.append(keyword.value)
@@ -366,7 +366,7 @@ def _keyword_defaults(index: ModuleIndex, keras_calls: list[KerasCall], target: 
         defaults = _string_defaults(function)
         if not defaults:
             continue
-        first, last = function.lineno, function.end_lineno
+        first, last = function.lineno, function.end_lineno or function.lineno
         straight: dict[str, list[ast.Call]] = {}
         # Only the calls within the function's lines: a bisection, not a scan of every call.
         for keras_call in calls_by_line[bisect.bisect_left(call_lines, first): bisect.bisect_right(call_lines, last)]:
@@ -404,7 +404,7 @@ def check_text(
     text: str,
     filename: str,
     context_for: Callable[[str], Context],
-    enabled: set[str] | None = None,
+    enabled: frozenset[str] | None = None,
     package: str | None = None,
     project_exports: dict | None = None,
 ) -> list[Diagnostic]:
@@ -436,7 +436,7 @@ def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[
     """``find`` once per distinct target among the roots the file imports, each run seeing only
     its roots' names; the first run (the file's first root in ``ROOTS`` order) also judges sites
     of no root, and a site two runs report is kept once."""
-    local = {"extra_activations": registered_names(index), "local_functions": local_functions(index, resolver)}
+    registered, functions = registered_names(index), local_functions(index, resolver)
     groups: dict[object, list[str]] = {}
     for root in sorted(resolver.roots, key=ROOTS.index) or ["keras"]:
         groups.setdefault(context_for(root).target.releases, []).append(root)
@@ -445,8 +445,7 @@ def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[
     every_call = keras_calls(index, resolver, context_for("keras").catalog.layer_names)
     for number, roots in enumerate(groups.values()):
         context = context_for(roots[0])
-        context = context._replace(extra_activations=context.extra_activations | local["extra_activations"],
-                                   local_functions=local["local_functions"])
+        context = context._replace(extra_activations=context.extra_activations | registered, local_functions=functions)
         resolver.in_scope = frozenset(roots) if len(groups) > 1 else None
         for finding in find(index, resolver, context, every_call, unrooted=number == 0):
             key = (finding.rule.code, finding.node)
@@ -464,7 +463,10 @@ class _Lines:
         # CPython splits lines at \r\n, \r and \n only (not at \f or \x1c as str.splitlines does).
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    def position(self, row: int, byte_column: int) -> Position:
+    def position(self, row: int | None, byte_column: int | None) -> Position:
+        """Where a node's (end) line and UTF-8 byte column are, in characters (``ast.parse`` gives
+        both; None counts as line 1, column 0)."""
+        row, byte_column = row or 1, byte_column or 0
         line = self.lines[row - 1] if 0 < row <= len(self.lines) else ""
         prefix = line.encode("utf-8")[:byte_column].decode("utf-8", "replace")
         return Position(row, len(prefix) + 1)

@@ -51,9 +51,10 @@ def entry() -> None:
         main()
         code = 0
     except SystemExit as exit:
-        code = 0 if exit.code is None else exit.code
-        if not isinstance(code, int):  # sys.exit("message")
-            print(code, file=sys.stderr)
+        if exit.code is None or isinstance(exit.code, int):
+            code = exit.code or 0
+        else:  # sys.exit("message")
+            print(exit.code, file=sys.stderr)
             code = 1
     except BrokenPipeError:  # ``keraslint check | head``: the reader has seen enough
         code = EXIT_PROBLEMS
@@ -300,7 +301,7 @@ def _per_file_ignores(values) -> tuple:
     """``--per-file-ignores 'GLOB:CODE,CODE'`` as (glob, codes) pairs (globs relative to here)."""
     from keraslint.settings import per_file_ignores
 
-    table = {}
+    table: dict[str, list[str]] = {}
     for value in values:
         glob, separator, codes = value.rpartition(":")
         if not separator or not glob:
@@ -372,7 +373,7 @@ def _line_reader(stdin_sources: dict):
                 if data is None:
                     data = read_bytes(diagnostic.filename)
                 if diagnostic.cell is not None:
-                    cells = {c.index: c.source for c in read_notebook(data).cells}
+                    cells = {c.number: c.source for c in read_notebook(data).cells}
                     texts[key] = split_lines(cells.get(diagnostic.cell, ""))
                 else:
                     texts[key] = split_lines(decode_python(data).text)

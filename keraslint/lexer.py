@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 
 # Python string literals: a prefix, then triple-quoted, or single-line with escapes allowed.
 _PREFIX = r"(?P<prefix>[rRbBuUfF]{0,2})"
@@ -30,22 +31,26 @@ class Doubt(Exception):
     """The text is not simple enough to judge without parsing."""
 
 
-def tokens_from(text: str, position: int):
+Token = tuple[str, "re.Match[str]"]  # (kind: a group name of ``_TOKEN``, the match)
+END: Token = ("end", next(re.finditer("", "")))  # what ``next(tokens, END)`` gives after the last token
+
+
+def tokens_from(text: str, position: int) -> Iterator[Token]:
     """(kind, match) from ``position`` on, without spaces and comments; Doubt on anything odd."""
-    end = position
-    for match in iter(_TOKEN.scanner(text, position).match, None):
-        end = match.end()
-        kind = match.lastgroup
-        if kind in ("space", "comment"):
-            continue
+    match = _TOKEN.match(text, position)
+    while match is not None:
+        position = match.end()
+        kind = match.lastgroup or ""
         if kind == "string" and not well_formed(match):
             raise Doubt
-        yield kind, match
-    if end < len(text):
+        if kind not in ("space", "comment"):
+            yield kind, match
+        match = _TOKEN.match(text, position)
+    if position < len(text):
         raise Doubt  # a character no token starts with: an unterminated string
 
 
-def well_formed(match) -> bool:
+def well_formed(match: re.Match[str]) -> bool:
     """False for an f-string token that may have ended early: Python 3.12 lets a replacement
     field reuse the string's quotes (``f"{d["k"]}"``), which leaves a ``{`` unclosed here."""
     if "f" not in match.group("prefix").lower():
@@ -54,7 +59,7 @@ def well_formed(match) -> bool:
     return token.count("{") == token.count("}")
 
 
-def literal(match) -> str | None:
+def literal(match: re.Match[str]) -> str | None:
     """The value of a plain string token; None for an f-string (never a constant); Doubt for
     escapes, triple quotes and bytes."""
     prefix = match.group("prefix").lower()
@@ -82,7 +87,7 @@ class CodeRegions:
     """
 
     def __init__(self, text: str):
-        self.spans = _STRING_OR_COMMENT.finditer(text)
+        self.spans: Iterator[re.Match[str]] | None = _STRING_OR_COMMENT.finditer(text)
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.reliable = True
@@ -138,34 +143,34 @@ def code_view(text: str) -> tuple[str, CodeRegions]:
     return join_continuations(text, code), code
 
 
-def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str | None]:
+def read_value(text: str, position: int, chained: bool = False) -> tuple[str, str]:
     """What the expression at ``position`` is, as far as the rules care.
 
     ("literal", value) for a plain string literal (possibly parenthesized), ("name", NAME) for
-    a bare name, ("other", None) for ``None``, f-strings, calls, subscripts and attributes,
+    a bare name, ("other", "") for ``None``, f-strings, calls, subscripts and attributes,
     which no literal rule judges. ``chained`` first skips assignment targets (``a = b = "x"``). Doubt
     for anything else (numbers, booleans, lambdas, displays, implicitly concatenated strings).
     """
     for _ in range(MAX_CHAINED_TARGETS):
         tokens = tokens_from(text, position)
-        kind, match = next(tokens, (None, None))
+        kind, match = next(tokens, END)
         while kind == "open" and match.group() == "(":
-            kind, match = next(tokens, (None, None))
+            kind, match = next(tokens, END)
         if kind == "string":
             value = literal(match)
-            if next(tokens, (None, None))[0] == "string":
+            if next(tokens, END)[0] == "string":
                 raise Doubt  # implicit concatenation: the value is not this literal
-            return ("other", None) if value is None else ("literal", value)
+            return ("other", "") if value is None else ("literal", value)
         if kind != "name" or match.group() in ("True", "False", "lambda"):
             raise Doubt
-        following, after = next(tokens, (None, None))
+        following, after = next(tokens, END)
         if chained and following == "op" and after.group() == "=":
             position = after.end()  # ``a = b = "x"``: on to the next target
             continue
         if match.group() == "None" or (following == "open" and after.group() in "([") or (
             following == "op" and after.group() == "."
         ):
-            return "other", None
+            return "other", ""
         return "name", match.group()
     raise Doubt  # more assignment targets in a row than any program has
 
@@ -186,13 +191,14 @@ def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]
     Each is (keyword, start, end): keyword None for a positional argument, ``*`` for
     ``*args``, ``**`` for ``**kwargs``; [start, end) is the value. Doubt when the call is not closed.
     """
-    arguments = []
+    arguments: list[tuple[str | None, int, int]] = []
     depth = 1
-    keyword, start = None, None  # start None: at the beginning of an argument
+    keyword: str | None = None
+    start = -1  # -1: at the beginning of an argument
     tokens = tokens_from(text, position)
     for kind, match in tokens:
         token = match.group()
-        if depth == 1 and start is None:
+        if depth == 1 and start < 0:
             if kind == "close":
                 return arguments
             start = match.start()
@@ -200,11 +206,11 @@ def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]
                 keyword = token
                 continue
             if kind == "name":
-                following, after = next(tokens, (None, None))
+                following, after = next(tokens, END)
                 if following == "op" and after.group() == "=":
                     keyword, start = token, after.end()
                     continue
-                kind, match, token = following, after, after.group() if after else ""
+                kind, match, token = following, after, after.group()
         if kind == "open":
             depth += 1
             if depth > MAX_NESTING:  # reading on would cost time per call site nested in this one
@@ -216,7 +222,7 @@ def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]
                 return arguments
         elif depth == 1 and kind == "op" and token == ",":
             arguments.append((keyword, start, match.start()))
-            keyword, start = None, None
+            keyword, start = None, -1
     raise Doubt
 
 
@@ -260,7 +266,9 @@ def word_before(text: str, position: int) -> str:
 
 def imported_names(text: str, position: int) -> list[str]:
     """The names after ``import`` at ``position`` (parenthesized or not, ``as`` aliases dropped)."""
-    names, parenthesized, expect_name = [], False, True
+    names: list[str] = []
+    parenthesized = False
+    expect_name: bool | None = True  # None: the alias after ``as`` comes next
     for kind, match in tokens_from(text, position):
         token = match.group()
         if kind == "open" and token == "(" and not names:

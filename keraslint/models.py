@@ -259,7 +259,7 @@ def serialized_name(value) -> tuple[str | None, bool]:
     if isinstance(value, dict):
         inner = value.get("config")
         registered = value.get("registered_name")
-        module = value.get("module") if isinstance(value.get("module"), str) else ""
+        module = value["module"] if isinstance(value.get("module"), str) else ""
         if value.get("class_name") == "function" and registered in (None, "function") and isinstance(inner, str) \
                 and not module.startswith("keras"):
             return inner, False  # Keras 3's plain function: {"class_name": "function", "config": "scaled_tanh"}

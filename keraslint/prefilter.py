@@ -141,6 +141,15 @@ STATEMENT_START = re.compile(r"""
 """, re.MULTILINE | re.VERBOSE)
 
 
+def call_opening(text: str, position: int) -> int:
+    """Where the arguments of the call whose name ends at ``position`` begin (after its ``(``);
+    Doubt when no ``(`` follows."""
+    opening = CALL_PAREN.match(text, position)
+    if opening is None:
+        raise Doubt
+    return opening.end()
+
+
 class Prefilter:
     """Decides, from a file's text, that it cannot have a finding for these targets and rules.
 
@@ -154,7 +163,8 @@ class Prefilter:
         self.main = main
         self.by_root = {root: c for root, c in by_root.items() if c.target.releases != main.target.releases}
         contexts = [main, *self.by_root.values()]
-        sites = {r.site for r in all_rules() if (enabled is None or r.code in enabled) and r.site not in (FILE, MODEL_FILE)}
+        sites = {r.site for r in all_rules()
+                 if (enabled is None or r.code in enabled) and r.site is not None and r.site not in (FILE, MODEL_FILE)}
         self.sites = [(site, cover({w for c in contexts for w in (site.triggers(c) if site.triggers else ())}))
                       for site in sorted(sites, key=lambda site: site.name)]
         self.judged: dict[tuple, bool] = {}
@@ -256,7 +266,7 @@ class FileJudge:
         return doubtful and self.code(position)
 
     def activation_sites(self, text: str) -> bool:
-        names = set()
+        names: set[str] = set()
         for site in ACTIVATION_KEYWORD.finditer(text):
             if self._doubt(site.end(), self._doubtful_activation, text, site.end(), names):
                 return True
@@ -280,8 +290,7 @@ class FileJudge:
         indices = {0} if layer == "Activation" else {c.target.positional_index(layer) for c in self.contexts} - {None}
         if not indices:
             return False
-        opening = CALL_PAREN.match(text, end)
-        positional = [(k, s) for k, s, _ in call_arguments(text, opening.end()) if k in (None, "*")]
+        positional = [(k, s) for k, s, _ in call_arguments(text, call_opening(text, end)) if k in (None, "*")]
         if any(k == "*" for k, _ in positional[: max(indices) + 1]):
             return True
         return any(self._doubtful_activation(text, positional[i][1], names) for i in indices if i < len(positional))
@@ -464,8 +473,7 @@ class FileJudge:
         return False
 
     def _flagged_call(self, text: str, call) -> bool:
-        opening = CALL_PAREN.match(text, call.end())
-        keywords = {k for k, _, _ in call_arguments(text, opening.end())}
+        keywords = {k for k, _, _ in call_arguments(text, call_opening(text, call.end()))}
         return bool(keywords & self.flagged.get(call.group(), set()))
 
     def attribute_sites(self, text: str) -> bool:
@@ -578,9 +586,9 @@ class FileJudge:
     def _doubtful_strings(self, text: str, start: int, end: int, family: str) -> bool:
         """Any string of the value ``text[start:end]`` that ``family`` does not accept: the value
         itself or one inside list, tuple and dict displays (dict keys and call arguments aside)."""
-        in_call = []  # for each open bracket: does it belong to a call or a subscript?
-        pending = None  # a literal waiting to see whether ``:`` (a dict key) follows
-        name = None  # a name waiting to see whether it is a bare value (not ``a.b``, ``f(``, a key)
+        in_call: list[bool] = []  # for each open bracket: does it belong to a call or a subscript?
+        pending: str | None = None  # a literal waiting to see whether ``:`` (a dict key) follows
+        name: str | None = None  # a name waiting to see whether it is a bare value (not ``a.b``, ``f(``, a key)
         previous = previous_token = None
         for kind, match in tokens_from(text, start):
             if match.start() >= end:

@@ -141,7 +141,7 @@ def registered_anywhere(candidates: list[Candidate], directory: Path | None) -> 
             tree = parse(text)
             if not isinstance(tree, tuple):
                 registered |= registered_names(ModuleIndex(tree))
-    if path is not None:
+    if directory is not None and path is not None:
         try:
             prepare(directory)
             for stale in directory.glob("facts-*.json"):

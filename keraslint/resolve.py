@@ -23,8 +23,9 @@ import ast
 import functools
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 KERAS_ROOTS = (
     "keras",
@@ -148,7 +149,7 @@ class ModuleIndex:
         self.parameters: set[str] = set()  # names some function takes as a parameter
         self.guarding_tries: list[ast.Try] = []  # try: ... except ImportError/AttributeError: ...
         self.version_checks: list[ast.If] = []  # if tf.__version__ >= ...: (compatibility code)
-        handlers = {
+        handlers: dict[type, Callable[[Any], object]] = {
             ast.Try: self._try,
             ast.If: self._if,
             ast.Call: self.calls.append,
@@ -164,8 +165,8 @@ class ModuleIndex:
             ast.AugAssign: lambda node: self._define_all(node.target),
             ast.For: lambda node: self._define_all(node.target),
             ast.AsyncFor: lambda node: self._define_all(node.target),
-            ast.withitem: lambda node: node.optional_vars is not None and self._define_all(node.optional_vars),
-            ast.ExceptHandler: lambda node: node.name and self._define(node.name),
+            ast.withitem: self._with_item,
+            ast.ExceptHandler: self._except_handler,
         }
         names = self.names
         shadowed: list[ast.Name] = []  # uses of a name inside a function that has it as a parameter
@@ -173,7 +174,7 @@ class ModuleIndex:
         while stack:  # a pre-order walk in source order, cheaper than ast.walk's generators
             node, parameters = stack.pop()
             kind = type(node)
-            if kind is ast.Name:
+            if isinstance(node, ast.Name):
                 names[node.id].append(node)
                 if node.id in parameters:
                     shadowed.append(node)
@@ -182,7 +183,7 @@ class ModuleIndex:
             if handler is not None:
                 handler(node)
             inner = _parameters_of(node, parameters)
-            children = []
+            children: list[tuple[ast.AST, frozenset]] = []
             for field in node._fields:
                 value = getattr(node, field, None)
                 scope = inner if field == "body" and inner is not None else parameters
@@ -212,6 +213,14 @@ class ModuleIndex:
             if "version" in word.lower():
                 self.version_checks.append(node)
                 return
+
+    def _with_item(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._define_all(node.optional_vars)
+
+    def _except_handler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._define(node.name)
 
     def _define(self, name: str) -> None:
         self.defined.add(name)
@@ -331,7 +340,8 @@ class Resolver:
             alias_counts[name] += 1
         for name, source in collector.aliases:
             resolved = self._qualify(source, bindings)
-            if alias_counts[name] == 1 and name not in collector.imported and keras_path(resolved) is not None:
+            if resolved is not None and alias_counts[name] == 1 and name not in collector.imported \
+                    and keras_path(resolved) is not None:
                 bindings[name] = resolved
             else:
                 defined.add(name)
@@ -395,12 +405,11 @@ class CallRole:
         self.owner = path.rpartition(".")[2]
         self.layer = self.owner if path.startswith("layers.") else None
         self.positional_activation = self.owner == "Activation" or path in ACTIVATION_GETTERS
+        self.keyword_owner: tuple[str, bool] | None = None  # (activation function or layer, is a layer)
         if path.startswith("activations.") and path.count(".") == 1:
             self.keyword_owner = (self.owner, False)
         elif path.startswith("layers.") and self.owner in layer_names:
             self.keyword_owner = (self.owner, True)
-        else:
-            self.keyword_owner = None
 
 
 class KerasCall(NamedTuple):
@@ -419,11 +428,11 @@ def keras_calls(index: ModuleIndex, resolver: Resolver, layer_names: frozenset[s
     for call in index.calls:
         qualified = resolver.qualify(dotted_name(call.func))
         path = keras_path(qualified)
-        if path is not None:
+        if qualified is not None and path is not None:
             calls.append(KerasCall(call, qualified, path, CallRole(path, layer_names)))
     return calls
 
 
 def is_activations_attribute(path: str | None) -> bool:
     """``activations.relu`` (an attribute of the activations module)."""
-    return bool(path) and path.startswith("activations.") and path.count(".") == 1
+    return path is not None and path.startswith("activations.") and path.count(".") == 1

@@ -34,7 +34,7 @@ from keraslint.sources import (
 
 if TYPE_CHECKING:
     from keraslint.prefilter import Prefilter
-    from keraslint.project import Project
+    from keraslint.project import ModuleFacts, Project
 
 # The checker, the prefilter, saved-model reading and fixing are imported where they are first
 # needed: a warm re-run or a clean pre-commit file never pays for them.
@@ -254,11 +254,9 @@ def _check_model(source: bytes | Path, shown: str, job: Job) -> FileResult:
     """A saved model, from its bytes or (for files: never read whole) its path."""
     from keraslint.models import check_model  # zipfile and the model rules: only for models
 
-    if isinstance(source, Path):
-        if not stat.S_ISREG(os.stat(source).st_mode):
-            return FileResult(shown, [_file_diagnostic(UNREADABLE.code, "Not a regular file; not checked", shown)])
-        source = str(source)
-    found = check_model(source, shown, job.context_for("keras"))
+    if isinstance(source, Path) and not stat.S_ISREG(os.stat(source).st_mode):
+        return FileResult(shown, [_file_diagnostic(UNREADABLE.code, "Not a regular file; not checked", shown)])
+    found = check_model(str(source) if isinstance(source, Path) else source, shown, job.context_for("keras"))
     return FileResult(shown, suppress(found, "", shown, job.per_file_ignores))
 
 
@@ -284,9 +282,9 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
     """Diagnostics of one source, and the project modules consulted for them."""
     if _in_comments(SKIP_FILE, text):
         return [], ()
-    imported = None
+    imported: dict[str, ModuleFacts] | None = None
 
-    def imports() -> dict:
+    def imports() -> dict[str, ModuleFacts]:
         """The facts of the project modules the file imports from, looked up once."""
         nonlocal imported
         if imported is None:
@@ -301,7 +299,7 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
 
     package = package_of(shown) if exports else None
     found = check_text(text, shown, job.context_for, job.enabled, package, exports)
-    return suppress(found, text, shown, job.per_file_ignores), _consulted(imported)
+    return suppress(found, text, shown, job.per_file_ignores), _consulted(imported or {})
 
 
 def _consulted(imported: dict) -> tuple:
@@ -358,7 +356,7 @@ def _fix_text(text: str, shown: str, job: Job) -> tuple[str, list[Diagnostic], i
     diagnostics, _ = _diagnose(text, shown, job)
     applied_total = 0
     for _ in range(MAX_FIX_ROUNDS):
-        edits = [e for d in diagnostics if fixable(d, job.unsafe_fixes) for e in d.fix.edits]
+        edits = [e for d in diagnostics if d.fix is not None and fixable(d, job.unsafe_fixes) for e in d.fix.edits]
         if not edits:
             break
         new_text, applied = apply_edits(text, edits)
@@ -409,7 +407,7 @@ def _check_notebook(shown: str, data: bytes, job: Job) -> FileResult:
 
     document = copy.deepcopy(notebook.document)
     changed: dict[int, dict[int, str]] = {}
-    sources = {cell.index: cell.source for cell in notebook.cells}
+    sources = {cell.number: cell.source for cell in notebook.cells}
     for row, (old, new) in enumerate(zip(split_lines(text), split_lines(new_text))):
         if old != new:
             cell, origin = origins[row]

@@ -21,7 +21,7 @@ from pygls.uris import to_fs_path
 
 from keraslint import __version__
 from keraslint.catalog import TargetError
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import Diagnostic, Position
 from keraslint.fixer import fixable
 from keraslint.rules import REGISTRY, all_rules, is_file_error, select_layers
 from keraslint.runner import Job, check_bytes
@@ -249,10 +249,10 @@ def code_actions(ls: KeraslintServer, params: types.CodeActionParams) -> list[ty
             if not is_file_error(diagnostic.code):
                 actions.append(_noqa_action(uri, document, diagnostic, shown))
     if not wanted or any(kind == FIX_ALL or FIX_ALL.startswith(kind) for kind in wanted):
-        safe = [d for d in checked.diagnostics if fixable(d, False)]
-        if safe:
+        fixes = [d for d in checked.diagnostics if fixable(d, False)]
+        if fixes:
             actions.append(types.CodeAction(title="Fix all safe keraslint problems in this file", kind=FIX_ALL,
-                                            edit=_workspace_edit(uri, document, safe)))
+                                            edit=_workspace_edit(uri, document, fixes)))
     return actions
 
 
@@ -286,9 +286,10 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 
 def _workspace_edit(uri: str, document, found: list[Diagnostic]) -> types.WorkspaceEdit:
-    edits, taken = [], []
+    edits: list[types.TextEdit] = []
+    taken: list[tuple[Position, Position]] = []
     for diagnostic in found:
-        for edit in diagnostic.fix.edits:
+        for edit in diagnostic.fix.edits if diagnostic.fix is not None else ():
             span = (edit.location, edit.end_location)
             if any(span[0] < other[1] and other[0] < span[1] for other in taken):
                 continue  # overlapping edits: the first wins, as in --fix

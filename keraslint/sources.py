@@ -13,11 +13,14 @@ import stat
 import tokenize
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.rules import Rule
 from keraslint.rules.files import INVALID_NOTEBOOK, SYNTAX_ERROR, UNREADABLE
+
+if TYPE_CHECKING:  # cells.py (IPython's transformer) is imported only for notebooks
+    from keraslint.cells import CellCode
 
 
 class SourceError(Exception):
@@ -40,9 +43,9 @@ class PythonSource(NamedTuple):
 
 
 class Cell(NamedTuple):
-    index: int  # 1-based among all cells, as Jupyter shows execution order positions
+    number: int  # 1-based among all cells, as Jupyter shows execution order positions
     source: str  # the cell's own text
-    code: object  # keraslint.cells.CellCode: the Python Jupyter runs, traced back to ``source``
+    code: CellCode  # the Python Jupyter runs, traced back to ``source``
 
 
 class Notebook(NamedTuple):
@@ -223,14 +226,14 @@ def notebook_program(notebook: Notebook, shown: str):
             if code.strict:
                 row, column, message = code.error
                 position = Position(row, column)
-                broken.append(Diagnostic(SYNTAX_ERROR.code, f"SyntaxError: {message}", shown, position, position, None, cell.index))
+                broken.append(Diagnostic(SYNTAX_ERROR.code, f"SyntaxError: {message}", shown, position, position, None, cell.number))
             continue
         lines = split_lines(code.text)
         if lines[-1] == "":
             lines.pop()
         parts += lines
-        origins += [(cell.index, origin) for origin in code.origins[: len(lines)]]
-    origins.append((notebook.cells[-1].index if notebook.cells else 1, Origin(1, 0)))
+        origins += [(cell.number, origin) for origin in code.origins[: len(lines)]]
+    origins.append((notebook.cells[-1].number if notebook.cells else 1, Origin(1, 0)))
     return "\n".join(parts) + "\n", origins, broken
 
 

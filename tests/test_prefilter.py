@@ -158,9 +158,9 @@ def test_call_arguments_doubt_an_unclosed_call():
     ("'relu')", ("literal", "relu")),
     ("(('relu'))", ("literal", "relu")),
     ("act,", ("name", "act")),
-    ("None)", ("other", None)),
-    ("tf.nn.relu)", ("other", None)),
-    ("get('x'))", ("other", None)),
+    ("None)", ("other", "")),
+    ("tf.nn.relu)", ("other", "")),
+    ("get('x'))", ("other", "")),
 ])
 def test_read_value(text, expected):
     assert read_value(text, 0) == expected

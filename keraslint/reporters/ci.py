@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from typing import Any
 
 from keraslint.diagnostics import Diagnostic, printable
 from keraslint.reporters.notebook_lines import in_file
@@ -59,7 +60,7 @@ def rdjson(diagnostics: list[Diagnostic], read_line=None, color: bool = False, u
     found = []
     for d in diagnostics:
         start, end = in_file(d)
-        entry = {"message": d.message, "location": {"path": os.path.abspath(d.filename), "range": span(start, end)},
+        entry: dict[str, Any] = {"message": d.message, "location": {"path": os.path.abspath(d.filename), "range": span(start, end)},
                  "code": {"value": d.code}, "severity": "WARNING" if _level(d.code) == "warning" else "ERROR"}
         if d.fix is not None and d.cell is None:
             entry["suggestions"] = [{"range": span(e.location, e.end_location), "text": e.content} for e in d.fix.edits]

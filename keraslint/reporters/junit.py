@@ -15,8 +15,8 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False, u
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     total = len(diagnostics)
     out.append(f'<testsuites name="keraslint" tests="{total}" failures="{total}" errors="0">')
-    for filename, group in groupby(diagnostics, key=lambda d: d.filename):
-        group = list(group)
+    for filename, grouped in groupby(diagnostics, key=lambda d: d.filename):
+        group = list(grouped)
         out.append(f'  <testsuite name={quoteattr(filename)} tests="{len(group)}" disabled="0" errors="0" failures="{len(group)}" package="org.keraslint">')
         for d in group:
             cell = f"cell {d.cell}, " if d.cell is not None else f"{d.config_path}, " if d.config_path else ""

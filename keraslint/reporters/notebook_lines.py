@@ -86,13 +86,13 @@ def in_file(diagnostic: Diagnostic) -> tuple[Position, Position]:
     """The diagnostic's start and end as positions in its file (the ``.ipynb`` JSON for a cell)."""
     if diagnostic.cell is None:
         return diagnostic.location, diagnostic.end_location
-    strings = _cells_of(diagnostic.filename).get(diagnostic.cell) or [("", 1, 1)]
+    strings = _cells_of(diagnostic.filename).get(diagnostic.cell or 0) or [("", 1, 1)]
     return file_position(strings, diagnostic.location), file_position(strings, diagnostic.end_location)
 
 
 def json_replacement(diagnostic: Diagnostic, edit) -> tuple[Position, Position, str]:
     """A fix edit inside a notebook cell as an edit of the ``.ipynb`` text: positions in the file,
     content escaped as JSON writes it."""
-    strings = _cells_of(diagnostic.filename).get(diagnostic.cell) or [("", 1, 1)]
+    strings = _cells_of(diagnostic.filename).get(diagnostic.cell or 0) or [("", 1, 1)]
     content = json.dumps(edit.content, ensure_ascii=False)[1:-1]
     return file_position(strings, edit.location), file_position(strings, edit.end_location), content

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from keraslint import __version__
@@ -45,7 +46,7 @@ def render(diagnostics: list[Diagnostic], read_line=None, color: bool = False, u
     levels = {rule.code: rule.level for rule in rules}
     results = []
     for d in diagnostics:
-        result = {
+        result: dict[str, Any] = {
             "ruleId": d.code,
             **({"ruleIndex": index[d.code]} if d.code in index else {}),
             "level": levels.get(d.code, "error"),

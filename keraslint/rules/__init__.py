@@ -104,7 +104,7 @@ class ImportedName(NamedTuple):
 
 # What a finding reports and replaces: a value's node (a string literal, a name), or a name
 # within a node; None for a value with no place in source (a saved model's configuration).
-Anchor = Union[ast.AST, KeywordName, AttributeName, ImportedName, None]
+Anchor = Union[ast.expr, ast.stmt, KeywordName, AttributeName, ImportedName, None]
 
 
 class Finding(NamedTuple):
@@ -175,7 +175,7 @@ def select_layers(layers) -> set[str]:
     enabled = set(codes)
     for select, ignore, extend_select in layers:
         base = enabled if select is None else set()
-        verdicts = {}
+        verdicts: dict[str, tuple[int, bool]] = {}
         for selectors, verdict in ((list(select or ()) + list(extend_select or ()), True), (list(ignore or ()), False)):
             for selector in selectors:
                 prefix = selector.strip().upper()
@@ -189,9 +189,9 @@ def select_layers(layers) -> set[str]:
     return enabled | {r.code for r in all_rules() if r.always_on}
 
 
-def call_rules() -> list[Rule]:
-    """The rules that judge each Keras call themselves (``Rule.check_call``)."""
-    return [rule for rule in all_rules() if rule.check_call is not None]
+def call_checks() -> list[Callable[[KerasCall, Context], Iterable[Finding]]]:
+    """The checks of the rules that judge each Keras call themselves (``Rule.check_call``)."""
+    return [rule.check_call for rule in all_rules() if rule.check_call is not None]
 
 
 def is_file_error(code: str) -> bool:

@@ -1,6 +1,7 @@
 """Activation identifiers passed as strings: unknown, wrongly cased, unavailable, invalid."""
 from __future__ import annotations
 
+import ast
 import math
 from typing import NamedTuple
 
@@ -336,9 +337,10 @@ def check_literal(node: Anchor, value: object, context: Context) -> Finding | No
     return _unknown(node, value, context)
 
 
-def check_config_dict(node: Anchor, context: Context) -> Finding | None:
+def check_config_dict(node: ast.Dict, context: Context) -> Finding | None:
     """``{"class_name": "relu", "config": {}}`` literals: the named activation must exist."""
-    entries = {k.value: v for k, v in zip(node.keys, node.values) if getattr(k, "value", None) in ("class_name", "config")}
+    entries = {getattr(k, "value", None): v for k, v in zip(node.keys, node.values)
+               if getattr(k, "value", None) in ("class_name", "config")}
     name = getattr(entries.get("class_name"), "value", None)
     if name == "function":
         name = getattr(entries.get("config"), "value", None)

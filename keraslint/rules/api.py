@@ -351,7 +351,7 @@ def flagged_keywords(context: Context) -> dict[str, set[str]]:
 
 def _keywords_of(catalog: Catalog, owner: str, is_layer: bool) -> set[str]:
     """Every keyword any release names for ``owner`` (KL201 only reports keywords some release takes)."""
-    names = set()
+    names: set[str] = set()
     for release in catalog.releases:
         if is_layer:
             layer = release.layers.get(owner, {})

@@ -133,20 +133,21 @@ def _name(node: ast.AST) -> str | None:
     return None
 
 
-def check_function(function: ast.FunctionDef | ast.Lambda, use_line: int) -> list[Finding]:
+def check_function(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, use_line: int) -> list[Finding]:
     """Findings for one function used as an activation on ``use_line``."""
+    returns: list[ast.expr]
     if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if any(_name(d) == "custom_gradient" for d in function.decorator_list):
             return []
         returns = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
-        body = function
     else:
-        returns, body = [function.body], function
+        returns = [function.body]
+    body = function
     where = f" (used as an activation on line {use_line})"
     findings = []
     local = _single_assignments(body)
     for node in ast.walk(body):
-        if _unstable(node, local) or _softmax_division(node, local):
+        if isinstance(node, ast.expr) and (_unstable(node, local) or _softmax_division(node, local)):
             findings.append(Finding(UNSTABLE, node, "Custom activation overflows for large inputs: "
                                     f"use the built-in softplus/softmax or logsumexp{where}"))
     uses_stop_gradient = any(_name(n) == "stop_gradient" for n in ast.walk(body) if isinstance(n, ast.Call))
