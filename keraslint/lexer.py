@@ -73,8 +73,11 @@ def literal(match: re.Match[str]) -> str | None:
     return value
 
 
-_STRING_OR_COMMENT = re.compile(
-    rf"""(?P<comment>\#[^\r\n]*)|(?P<string>{_PREFIX}(?:{_TRIPLE_QUOTED}|{_QUOTED}))|(?P<stray>["'])""", re.DOTALL)
+_STRING_OR_COMMENT = re.compile(rf"""
+    (?P<comment> \#[^\r\n]* )
+  | (?P<string> {_PREFIX} (?: {_TRIPLE_QUOTED} | {_QUOTED} ) )
+  | (?P<stray> ["'] )            # a quote that opens no string: the text does not parse
+""", re.VERBOSE | re.DOTALL)
 
 
 class CodeRegions:
@@ -114,7 +117,7 @@ def unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n ").replace("\r", "\n") if "\r" in text else text
 
 
-CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)")
+CONTINUATION = re.compile(r"\\ (?: \r\n | \r | \n )", re.VERBOSE)  # a backslash ending a line
 
 
 def join_continuations(text: str, code: CodeRegions | None = None) -> str:
@@ -179,9 +182,12 @@ MAX_CHAINED_TARGETS = 32
 MAX_NESTING = 50  # brackets inside one call's arguments; deeper ones are rare enough to parse
 MAX_LINE = 10_000  # characters: a longer line (generated data, minified code) is parsed, not read
 
+FIRST_WORD = re.compile(r"\s* (\w+)", re.VERBOSE)  # group 1: the identifier after spaces
+
+
 def first_word(text: str, position: int) -> str:
     """The identifier at ``position`` (a parameter's name in a signature), or ``""``."""
-    match = re.compile(r"\s*(\w+)").match(text, position)
+    match = FIRST_WORD.match(text, position)
     return match.group(1) if match else ""
 
 

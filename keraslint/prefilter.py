@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from keraslint.catalog import load as load_catalog
 from keraslint.lexer import (
@@ -79,6 +79,36 @@ ROOT_WORDS = {"tf.keras": "tensorflow", "tf_keras": "tf_keras", "keras_core": "k
 
 def _words(names) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+# Patterns made for the names of a file or of the targets (cached: a name recurs across files).
+@functools.lru_cache(maxsize=4096)
+def calls_of(names: Iterable[str], prefix: bool = False) -> re.Pattern[str]:
+    """A call of one of ``names`` (``prefix``: of a name starting with one of them), up to its ``(``."""
+    rest = r"\w*" if prefix else ""
+    return re.compile(rf"""
+        (?: {_words(names)} ) {rest}    # the name
+        (?= \s* \( )                    # called
+    """, re.VERBOSE)
+
+
+@functools.lru_cache(maxsize=4096)
+def attribute_named(name: str) -> re.Pattern[str]:
+    """``.name`` as a whole attribute name."""
+    return re.compile(rf"\. \s* {re.escape(name)} \b", re.VERBOSE)
+
+
+@functools.lru_cache(maxsize=4096)
+def binding_of(owner: str, module: str) -> re.Pattern[str]:
+    """A statement that may bind ``owner`` to (something of) ``module``."""
+    owner, module = re.escape(owner), re.escape(module)
+    return re.compile(rf"""
+        {module} [\w.]* \s+ as \s+ {owner} \b        # import tensorflow.keras as K
+      | {owner} [ \t]* = [^=\n] [^\n]* {module}      # K = tf.keras
+    """, re.VERBOSE)
+
+
+COMMENT = re.compile(r"\# [^\n]*", re.VERBOSE)
 
 
 # The site patterns start with a literal or a character class, so ``re`` can skip ahead quickly;
@@ -172,7 +202,7 @@ class Prefilter:
         self.flagged_by_root = {root: flagged_keywords(c) for root, c in [("keras", main), *self.by_root.items()]}
         self.selections: dict[frozenset[str], tuple] = {}
         owners = set().union(*self.flagged_by_root.values())
-        self.owner_call = re.compile(rf"(?:{_words(owners)})(?=\s*\()") if owners else None
+        self.owner_call = calls_of(frozenset(owners)) if owners else None
         self.positional_words = cover(main.catalog.positional_layers)
 
     def may_have_findings(self, text: str, imports=None) -> bool:
@@ -274,7 +304,7 @@ class FileJudge:
         layers = self.gate.main.catalog.positional_layers
         for word in self.gate.positional_words:
             if word in text:
-                for match in re.finditer(rf"{word}\w*(?=\s*\()", text):
+                for match in calls_of((word,), prefix=True).finditer(text):
                     start = identifier_start(text, match.start())
                     if text[start: match.end()] in layers:
                         calls[start] = (text[start: match.end()], match.end())
@@ -487,7 +517,7 @@ class FileJudge:
             ) and self.code(statement):
                 return True
         for parent, name in self.gate.absent_paths:
-            for use in re.finditer(rf"\.\s*{name}\b", text):
+            for use in attribute_named(name).finditer(text):
                 if self._may_name(text, word_before(text, use.start()), parent) and self.code(use.start()):
                     return True
         return False
@@ -529,7 +559,7 @@ class FileJudge:
         an alias of it in this file (``keras as K``, ``K = tf.keras``), or a name a project module exports."""
         if (owner, module) not in self.named:  # once per file: the search reads the whole text
             self.named[owner, module] = owner == module or any(owner in m.exports for m in self.modules().values()) or (
-                re.search(rf"{module}[\w.]*\s+as\s+{owner}\b|{owner}[ \t]*=[^=\n][^\n]*{module}", text) is not None)
+                binding_of(owner, module).search(text) is not None)
         return self.named[owner, module]
 
     def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
@@ -664,7 +694,7 @@ def aliased(text: str, code: CodeRegions) -> bool:
 def _last_name(dotted: str) -> str:
     """``layers . Dense `` -> ``Dense`` (comments inside a parenthesized name dropped)."""
     if "#" in dotted:
-        dotted = re.sub(r"#[^\n]*", "", dotted)
+        dotted = COMMENT.sub("", dotted)
     return dotted.rpartition(".")[2].strip()
 
 
