@@ -558,8 +558,8 @@ class FileJudge:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
         an alias of it in this file (``keras as K``, ``K = tf.keras``), or a name a project module exports."""
         if (owner, module) not in self.named:  # once per file: the search reads the whole text
-            self.named[owner, module] = owner == module or any(owner in m.exports for m in self.modules().values()) or (
-                binding_of(owner, module).search(text) is not None)
+            self.named[owner, module] = owner == module or binding_of(owner, module).search(text) is not None or any(
+                owner in m.exports for m in self.modules().values())  # last: it reads the project's modules
         return self.named[owner, module]
 
     def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
