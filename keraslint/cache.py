@@ -146,7 +146,10 @@ def _diagnostic(raw: dict) -> Diagnostic:
     fix = raw["fix"]
     if fix is not None:
         edits = tuple(Edit(str(e["content"]), _position(e["location"]), _position(e["end_location"])) for e in fix["edits"])
-        fix = Fix(str(fix["applicability"]), str(fix["message"]), edits)
+        applicability = fix["applicability"]
+        if applicability not in ("safe", "unsafe"):
+            raise ValueError(f"not an applicability: {applicability!r}")  # a damaged cache entry: a miss
+        fix = Fix(applicability, str(fix["message"]), edits)
     cell = raw["cell"]
     if cell is not None and not isinstance(cell, int):
         raise ValueError("bad cell")

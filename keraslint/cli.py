@@ -133,7 +133,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
 
     from keraslint.cache import ResultCache, usable_directory
     from keraslint.reporters import HUMAN_FORMATS, renderer
-    from keraslint.runner import Job, check_bytes, check_project
+    from keraslint.runner import Job, Mode, check_bytes, check_project
 
     reading_stdin = paths == ("-",)  # the text as given: "./-" is a file named "-"
     if "-" in paths and not reading_stdin:
@@ -180,7 +180,7 @@ def check(paths, keras_version, select, ignore, extend_select, exclude, extend_e
             click.echo(f"target ({ROOT_LABELS[root]}): {root_target.describe()} — {root_target.reason}", err=True)
 
     fix = fix if fix is not None else False
-    mode = "diff" if diff else "fix" if fix or fix_only or add_noqa else "check"
+    mode: Mode = "diff" if diff else "fix" if fix or fix_only or add_noqa else "check"
     job = Job(
         target, root_targets, frozenset(enabled), extra_activations=settings.extra_activations,
         per_file_ignores=settings.per_file_ignores, mode=mode, unsafe_fixes=settings.unsafe_fixes,
@@ -495,7 +495,7 @@ def catalog_command(name) -> None:
         names = set(the_catalog.all_strings)
         for release in the_catalog.releases:
             for table in release.families.values():
-                names |= table["names"]
+                names |= table.names
         for module in API_MODULES:
             names |= {n for n in the_catalog.api_names_anywhere(module) if n[:1].isupper()}  # classes
         lines = [line for n in sorted(names, key=lambda n: (n.lower(), n)) for line in _catalog_lines(the_catalog, n)]

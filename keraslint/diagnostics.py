@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Literal, NamedTuple
+
+Applicability = Literal["safe", "unsafe"]  # ruff's: a safe fix keeps the meaning; unsafe ones are opt-in
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -34,7 +36,7 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
-    applicability: str  # "safe" or "unsafe"
+    applicability: Applicability
     message: str
     edits: tuple[Edit, ...]
 

@@ -11,7 +11,7 @@ import re
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from keraslint.cache import ResultCache, stamp
 from keraslint.catalog import Target
@@ -51,6 +51,8 @@ PARALLEL_BYTES = 600_000
 MAX_FIX_ROUNDS = 3
 
 
+Mode = Literal["check", "fix", "diff"]  # report; write the fixes; print them as a diff
+
 @dataclass(frozen=True)
 class Job:
     """Everything a worker needs to check one file (picklable)."""
@@ -60,7 +62,7 @@ class Job:
     enabled: frozenset[str]
     extra_activations: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    mode: str = "check"  # "check", "fix" or "diff"
+    mode: Mode = "check"
     unsafe_fixes: bool = False
     prefilter: bool = True  # skip files the prefilter proves clean; False parses every file
     project: Project | None = None  # where the project's modules are (re-exported Keras names)

@@ -151,10 +151,10 @@ def test_regularizer_snake_case_follows_each_era():
     """Keras 3's to_snake_case leaves "L1L2" as "l1l2" and its get() knows no "l1_l2"; Keras 2 has
     the function l1_l2 and no "l1l2" (an earlier catalog gave Keras 3 both spellings)."""
     for release in CATALOG.releases:
-        names = release.families["regularizers"]["names"]
+        names = release.families["regularizers"].names
         if release.distribution == "keras-core" or release.distribution == "keras" and release.version.major != 2:
             assert "l1l2" in names and "l1_l2" not in names, release.label  # Keras 1: a function l1l2
-        elif release.families["regularizers"]["names"]:
+        elif release.families["regularizers"].names:
             assert "l1_l2" in names and "l1l2" not in names, release.label
 
 
@@ -176,12 +176,12 @@ def test_a_name_the_target_dropped_is_removed_not_needed():
 
 def test_keras1_lookups_are_module_globals_as_written():
     (keras122,) = CATALOG.target("1.2.2", "t").releases
-    assert not keras122.families["optimizers"]["case_insensitive"]  # get_from_module, no .lower()
-    assert {"Adam", "adam", "rmsprop"} <= keras122.families["optimizers"]["names"]
-    assert {"glorot_uniform", "orthogonal", "zero"} <= keras122.families["initializers"]["names"]
+    assert not keras122.families["optimizers"].case_insensitive  # get_from_module, no .lower()
+    assert {"Adam", "adam", "rmsprop"} <= keras122.families["optimizers"].names
+    assert {"glorot_uniform", "orthogonal", "zero"} <= keras122.families["initializers"].names
     assert "selu" not in keras122.strings and "elu" in keras122.strings
     (keras100,) = CATALOG.target("1.0.0", "t").releases
-    assert not keras100.families["metrics"]["names"]  # metrics.py had no get(): only accuracy/acc worked
+    assert not keras100.families["metrics"].names  # metrics.py had no get(): only accuracy/acc worked
     assert keras122.positional_activation["Dense"] == 2  # Dense(output_dim, init, activation)
 
 

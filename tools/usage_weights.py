@@ -38,7 +38,7 @@ def main() -> None:
     known = set(catalog.all_strings)
     for release in catalog.releases:
         for table in release.families.values():
-            known |= set(table["names"])
+            known |= table.names
     counts: collections.Counter = collections.Counter()
     for path in sorted((args.corpus / "src").rglob("*.py")):
         try:

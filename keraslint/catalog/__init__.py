@@ -9,12 +9,29 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple, TypedDict
 
 from packaging.version import InvalidVersion, Version
 
 DATA_DIR = Path(__file__).resolve().parent
 DISTRIBUTION_LABELS = {"keras": "Keras", "tf-keras": "tf-keras", "tensorflow": "tf.keras in TensorFlow",
                        "keras-core": "keras-core"}
+
+
+class Family(NamedTuple):
+    """What a release's lookup of one family (``losses``, ``initializers``, ...) accepts."""
+
+    names: frozenset[str]
+    case_insensitive: bool
+    returns_classes: bool  # the lookup hands back the class, not an instance (Keras 3.0.2-3.2.1 losses)
+
+
+class LayerSignature(TypedDict):
+    keywords: list[str]  # keyword parameters the constructor takes
+    deprecated: list[str]  # keywords it still takes with a deprecation warning
+
+
+NO_SIGNATURE: LayerSignature = {"keywords": [], "deprecated": []}  # a layer a release does not have
 
 
 @dataclass(frozen=True)
@@ -24,11 +41,11 @@ class Release:
     distribution: str
     version: Version
     strings: frozenset[str]
-    functions: dict  # name -> list of keyword names, or None when unknown
-    layers: dict  # class name -> {"keywords": [...], "deprecated": [...]}
+    functions: dict[str, list[str] | None]  # activation function -> its keyword names (None: unknown)
+    layers: dict[str, LayerSignature]  # activation layer class -> its keywords
     quirks: frozenset[str]
-    positional_activation: dict  # layer class -> index of ``activation`` among positional arguments
-    families: dict  # "losses" -> {"names": [...], "case_insensitive": bool}
+    positional_activation: dict[str, int]  # layer class -> index of ``activation`` among positional arguments
+    families: dict[str, Family]  # "losses" -> what the lookup accepts
 
     @property
     def shown_version(self) -> str:
@@ -87,10 +104,10 @@ class Target:
 
     def family_names(self, family: str) -> frozenset[str]:
         """Identifiers of ``family`` (losses, metrics, ...) every targeted release accepts."""
-        return frozenset.intersection(*(r.families[family]["names"] for r in self.releases))
+        return frozenset.intersection(*(r.families[family].names for r in self.releases))
 
     def family_ignores_case(self, family: str) -> bool:
-        return all(r.families[family]["case_insensitive"] for r in self.releases)
+        return all(r.families[family].case_insensitive for r in self.releases)
 
     def rejecting(self, name: str) -> list[Release]:
         return [r for r in self.releases if name not in r.strings]
@@ -253,9 +270,9 @@ class Catalog:
     def accepting_identifier(self, family: str, name: str) -> list[Release]:
         def accepts(release: Release) -> bool:
             table = release.families[family]
-            if table["case_insensitive"]:
-                return name.lower() in {n.lower() for n in table["names"]}
-            return name in table["names"]
+            if table.case_insensitive:
+                return name.lower() in {n.lower() for n in table.names}
+            return name in table.names
 
         return [r for r in self.releases if accepts(r)]
 
@@ -322,8 +339,7 @@ def load() -> Catalog:
     strings = [frozenset(t) for t in tables["strings"]]
     quirks = [frozenset(t) for t in tables["quirks"]]
     families = [
-        {f: {"names": frozenset(t["names"]), "case_insensitive": t["case_insensitive"],
-             "returns_classes": t.get("returns_classes", False)} for f, t in table.items()}
+        {f: Family(frozenset(t["names"]), t["case_insensitive"], t.get("returns_classes", False)) for f, t in table.items()}
         for table in tables["families"]
     ]
     releases = [

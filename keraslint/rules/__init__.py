@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Union
 
 if TYPE_CHECKING:  # the catalog is data below the rules; imported for types only (start-up cost)
     from keraslint.catalog import Catalog, Target
+    from keraslint.diagnostics import Applicability
     from keraslint.resolve import KerasCall
 
 
@@ -114,7 +115,7 @@ class Finding(NamedTuple):
     node: Anchor
     message: str
     new_value: str | None = None  # the fixed content: of the string literal, or code when not ``literal``
-    applicability: str = "safe"
+    applicability: Applicability = "safe"
     fix_message: str = ""
     literal: bool = True  # new_value goes inside the literal's quotes; False: it replaces the node as code
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from keraslint.catalog import NO_SIGNATURE
 from keraslint.rules import Anchor, Context, Finding, Invalid, KeywordName, Rule, Site, register
 from keraslint.rules.activations import nearest, unambiguous
 
 if TYPE_CHECKING:
     from keraslint.catalog import Catalog
+    from keraslint.diagnostics import Applicability
 
 MODULE_HELPERS = {"get", "serialize", "deserialize"}
 API_MODULES = ("layers", "optimizers", "losses", "metrics", "initializers", "regularizers", "constraints")
@@ -266,6 +268,7 @@ def check_attribute(node: Anchor, name: str, context: Context) -> Finding | None
         return None
     having = [r for r in context.catalog.releases if name in r.functions]
     best = unambiguous(nearest(name, target.function_names))
+    applicability: Applicability
     if having:
         message = (
             f"keras.activations.{name} is not available in {target.describe()}; "
@@ -299,7 +302,7 @@ def check_keywords(owner: str, is_layer: bool, keywords: list[ast.keyword], cont
             continue
         missing = [r for r in context.target.releases if not _accepts(r, owner, is_layer, keyword)]
         kind = "layer" if is_layer else "activation"
-        deprecated = is_layer and all(keyword in r.layers.get(owner, {}).get("deprecated", []) for r in missing)
+        deprecated = is_layer and all(keyword in r.layers.get(owner, NO_SIGNATURE)["deprecated"] for r in missing)
         state = "is deprecated in" if deprecated else "is not accepted by"
         message = f"Keyword {keyword!r} of {kind} {owner} {state} {missing[0].label}"
         new = renames.get((owner, keyword))
@@ -322,7 +325,7 @@ def keyword_rejected(owner: str, is_layer: bool, keyword: str, context: Context)
 def _takes(release, owner: str, is_layer: bool, keyword: str) -> bool:
     """The release names ``keyword`` as a parameter of ``owner``."""
     if is_layer:
-        return keyword in release.layers.get(owner, {}).get("keywords", [])
+        return keyword in release.layers.get(owner, NO_SIGNATURE)["keywords"]
     return keyword in (release.functions.get(owner) or [])
 
 
@@ -354,8 +357,8 @@ def _keywords_of(catalog: Catalog, owner: str, is_layer: bool) -> set[str]:
     names: set[str] = set()
     for release in catalog.releases:
         if is_layer:
-            layer = release.layers.get(owner, {})
-            names.update(layer.get("keywords", []), layer.get("deprecated", []))
+            layer = release.layers.get(owner, NO_SIGNATURE)
+            names.update(layer["keywords"], layer["deprecated"])
         else:
             names.update(release.functions.get(owner) or [])
     return names

@@ -233,7 +233,7 @@ def returning_the_class(family: str, value: str, context: Context) -> list:
     if not value[:1].isupper() or value in context.extra_activations:
         return []
     return [r for r in context.target.releases
-            if r.families[family]["returns_classes"] and value in r.families[family]["names"]]
+            if r.families[family].returns_classes and value in r.families[family].names]
 
 
 def identifier_accepted(family: str, value: str, context: Context) -> bool:
