@@ -26,7 +26,7 @@ from keraslint.resolve import (
     keras_path,
     public_keras_path,
 )
-from keraslint.rules import Anchor, AttributeName, Context, Finding, ImportedName, KeywordName, call_checks
+from keraslint.rules import Anchor, AttributeName, Context, Finding, ImportedName, KeywordName, Site, call_checks
 from keraslint.rules.activations import ACTIVATION_SITE, check_config_dict, check_literal
 from keraslint.rules.api import (
     ACTIVATION_KEYWORD_SITE,
@@ -35,6 +35,7 @@ from keraslint.rules.api import (
     API_NAME_SITE,
     LEARNING_RATE_KEYWORDS,
     LEARNING_RATE_SITE,
+    absent_module,
     check_api_name,
     check_attribute,
     check_keywords,
@@ -57,9 +58,180 @@ if TYPE_CHECKING:
     from keraslint.catalog import Target
 
 LITERAL_TYPES = (str, bool, int, float)
-# The kinds of site ``find`` reads itself; a rule at any other kind brings its ``check_call``.
-SITES_READ = frozenset({ACTIVATION_SITE, ACTIVATION_KEYWORD_SITE, ACTIVATIONS_ATTRIBUTE_SITE, API_NAME_SITE,
-                        LEARNING_RATE_SITE, IDENTIFIER_SITE})
+
+
+class _Pass:
+    """One reading of a module for one target: a method per kind of site (``READERS``), sharing
+    what must happen once per module (a literal judged once per family of rules, a custom
+    function analysed once, the function parameters found at sites for the flows)."""
+
+    def __init__(self, index: ModuleIndex, resolver: Resolver, context: Context, calls: list[KerasCall],
+                 unrooted: bool):
+        self.index, self.resolver, self.context, self.calls, self.unrooted = index, resolver, context, calls, unrooted
+        self.findings: list[Finding] = []
+        self.judged: set[int] = set()
+        self.judged_identifiers: set[int] = set()
+        self.analysed: set[int] = set()
+        self.definitions: dict[str, list] = {}
+        for function in index.functions:
+            self.definitions.setdefault(function.name, []).append(function)
+        self.parameter_sites: list[tuple[ast.Name, str | None, int]] = []  # (name, family or None, line)
+
+    def judge(self, node: ast.AST, where: str = "") -> None:
+        """Run the literal (activation) rules once per literal; ``where`` says how an indirect value got there."""
+        if id(node) in self.judged or not (isinstance(node, ast.Constant) and isinstance(node.value, LITERAL_TYPES)):
+            return
+        self.judged.add(id(node))
+        finding = check_literal(node, node.value, self.context)
+        if finding:
+            self.findings.append(finding._replace(message=finding.message + where) if where else finding)
+
+    def judge_identifier(self, node: ast.Constant, family: str, where: str = "") -> None:
+        """Run the identifier rules once per literal (a literal can also be judged as an activation)."""
+        if id(node) in self.judged_identifiers or not isinstance(node.value, str):
+            return
+        self.judged_identifiers.add(id(node))
+        finding = check_identifier(node, family, node.value, self.context)
+        if finding:
+            self.findings.append(finding._replace(message=finding.message + where) if where else finding)
+
+    def activations(self) -> None:
+        """Activation values of Keras calls (KL1), the custom functions they name (KL3), and the
+        keyword defaults that reach them."""
+        for keras_call in self.calls:
+            for value in activation_values(keras_call.node, keras_call.role, self.context.target):
+                self._activation(value, keras_call.node)
+        _keyword_defaults(self.index, self.calls, self.context.target, self.judge)
+
+    def _activation(self, value: ast.AST, call: ast.Call) -> None:
+        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX):
+            self.parameter_sites.append((value, None, call.lineno))
+        constant = _single_string_constant(self.index, value)
+        if constant is not None:
+            self.judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
+            return
+        self.judge(value)
+        if isinstance(value, ast.Dict):
+            finding = check_config_dict(value, self.context)
+            if finding:
+                self.findings.append(finding)
+        function = value if isinstance(value, ast.Lambda) else None
+        if isinstance(value, ast.Name) and len(self.definitions.get(value.id, ())) == 1:
+            function = self.definitions[value.id][0]
+        self._analyse(function, call.lineno)
+        # ``activation=lambda x: softplus_scaled(x)``: the function the lambda wraps is the activation.
+        wrapped = function.body if isinstance(function, ast.Lambda) else None
+        if isinstance(wrapped, ast.Call) and isinstance(wrapped.func, ast.Name) \
+                and len(self.definitions.get(wrapped.func.id, ())) == 1:
+            self._analyse(self.definitions[wrapped.func.id][0], call.lineno)
+
+    def _analyse(self, function, line: int) -> None:
+        """The custom activation rules, once per function."""
+        if function is not None and id(function) not in self.analysed:
+            self.analysed.add(id(function))
+            self.findings.extend(check_function(function, line))
+
+    def activation_keywords(self) -> None:
+        """Keywords of activation functions and layers (KL201)."""
+        for keras_call in self.calls:
+            if keras_call.role.keyword_owner:
+                owner, is_layer = keras_call.role.keyword_owner
+                self.findings += check_keywords(owner, is_layer, keras_call.node.keywords, self.context)
+
+    def learning_rates(self) -> None:
+        """``lr=`` / ``learning_rate=`` of optimizer classes (KL204)."""
+        for keras_call in self.calls:
+            path, owner = keras_call.path, keras_call.role.owner
+            if path.startswith("optimizers.") and path.count(".") == 1 and owner[:1].isupper():
+                for keyword in keras_call.node.keywords:
+                    if keyword.arg in LEARNING_RATE_KEYWORDS:
+                        finding = check_optimizer_keyword(owner, keyword.arg, KeywordName(keyword), self.context)
+                        if finding:
+                            self.findings.append(finding)
+
+    def identifiers(self) -> None:
+        """Identifier strings at layer keywords, ``compile(...)`` and getters (KL4), and the strings
+        that reach an activation or identifier site through the file's own functions."""
+        self.parameter_sites += _identifier_sites(self.index, self.resolver, self.calls, self.unrooted,
+                                                  self.judge_identifier)
+        sinks = list(_parameter_sinks(self.index, self.parameter_sites))
+        for function, parameter, family, line in sinks:
+            default = _string_defaults(function).get(parameter)
+            if default is not None and family is not None:
+                self.judge_identifier(default, family, f" (default of {parameter!r} in {function.name}(), passed to "
+                                                       f"Keras as {_a(FAMILY_WORDS[family])} on line {line})")
+        for literal, family, where in _arguments_to_sinks(self.index, sinks, self.definitions):
+            if family is None:
+                self.judge(literal, where)
+            else:
+                self.judge_identifier(literal, family, where)
+
+    def activations_attributes(self) -> None:
+        """``keras.activations.<name>``, its imports, and module paths no release has (KL202)."""
+        for attribute, qualified in self._attributes():
+            path = keras_path(qualified)
+            if is_activations_attribute(path):
+                finding = check_attribute(AttributeName(attribute), attribute.attr, self.context)
+            else:
+                finding = check_module_path(AttributeName(attribute), path, self.context) if path else None
+            if finding:
+                self.findings.append(finding)
+        for statement, alias in self._imported():
+            if keras_path(statement.module) == "activations":
+                finding = check_attribute(ImportedName(statement, alias), alias.name, self.context)
+                if finding:
+                    self.findings.append(finding)
+
+    def api_names(self) -> None:
+        """Names of the public API modules a target lacks (KL203), outside compatibility code."""
+        guarded = _guarded(self.index)
+        for attribute, qualified in self._attributes():
+            path = keras_path(qualified)
+            public = (public_keras_path(qualified) or "").split(".")
+            if is_activations_attribute(path) or (path and absent_module(path, self.context)):
+                continue  # KL202's
+            if len(public) == 2 and public[0] in API_MODULES and id(attribute) not in guarded \
+                    and attribute.attr not in guarded:
+                finding = check_api_name(AttributeName(attribute), public[0], public[1], self.context)
+                if finding:
+                    self.findings.append(finding)
+        for statement, alias in self._imported():
+            module = public_keras_path(statement.module)
+            if keras_path(statement.module) != "activations" and module in API_MODULES and id(statement) not in guarded:
+                finding = check_api_name(ImportedName(statement, alias), module, alias.name, self.context)
+                if finding:
+                    self.findings.append(finding)
+
+    def _attributes(self):
+        """(attribute, its qualified name) of the attributes in scope."""
+        for attribute in self.index.attributes:
+            qualified = self.resolver.qualify(dotted_name(attribute))
+            if self.resolver.scoped(qualified):
+                yield attribute, qualified
+
+    def _imported(self):
+        """(statement, alias) of each name imported from an absolute module in scope (not ``*``)."""
+        for statement in self.index.import_froms:
+            if statement.level == 0 and self.resolver.scoped(statement.module):
+                yield from ((statement, alias) for alias in statement.names if alias.name != "*")
+
+    def call_rules(self) -> None:
+        """Rules at kinds of site this module does not read bring their own check of each Keras call."""
+        for check in call_checks():
+            for keras_call in self.calls:
+                self.findings.extend(check(keras_call, self.context))
+
+
+# The kinds of site ``find`` reads, each by one method; a rule at any other kind brings its ``check_call``.
+READERS: dict[Site, Callable[[_Pass], None]] = {
+    ACTIVATION_SITE: _Pass.activations,
+    ACTIVATION_KEYWORD_SITE: _Pass.activation_keywords,
+    LEARNING_RATE_SITE: _Pass.learning_rates,
+    IDENTIFIER_SITE: _Pass.identifiers,
+    ACTIVATIONS_ATTRIBUTE_SITE: _Pass.activations_attributes,
+    API_NAME_SITE: _Pass.api_names,
+}
+SITES_READ = frozenset(READERS)
 
 
 def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: list[KerasCall],
@@ -67,124 +239,11 @@ def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: l
     """Every finding in a module, for the Keras roots in the resolver's scope; ``every_call``: the
     module's Keras calls, resolved once. ``unrooted``: also judge sites that belong to no root
     (``model.compile(...)``)."""
-    findings: list[Finding] = []
-    judged: set[int] = set()
-
-    def judge(node: ast.AST, where: str = "") -> None:
-        """Run the literal rules once per literal; ``where`` says how an indirect value got there."""
-        if id(node) in judged or not (isinstance(node, ast.Constant) and isinstance(node.value, LITERAL_TYPES)):
-            return
-        judged.add(id(node))
-        finding = check_literal(node, node.value, context)
-        if finding:
-            findings.append(finding._replace(message=finding.message + where) if where else finding)
-
-    definitions: dict[str, list] = {}
-    for function in index.functions:
-        definitions.setdefault(function.name, []).append(function)
-    analysed: set[int] = set()
-
-    parameter_sites: list[tuple[ast.Name, str | None, int]] = []  # parameters at sites: (name, family, line)
-
-    def activation(value: ast.AST, call: ast.Call) -> None:
-        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX):
-            parameter_sites.append((value, None, call.lineno))
-        constant = _single_string_constant(index, value)
-        if constant is not None:
-            judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
-            return
-        judge(value)
-        if isinstance(value, ast.Dict):
-            finding = check_config_dict(value, context)
-            if finding:
-                findings.append(finding)
-        function = value if isinstance(value, ast.Lambda) else None
-        if isinstance(value, ast.Name) and len(definitions.get(value.id, ())) == 1:
-            function = definitions[value.id][0]
-        if function is not None and id(function) not in analysed:
-            analysed.add(id(function))
-            findings.extend(check_function(function, call.lineno))
-        # ``activation=lambda x: softplus_scaled(x)``: the function the lambda wraps is the activation.
-        wrapped = function.body if isinstance(function, ast.Lambda) else None
-        if isinstance(wrapped, ast.Call) and isinstance(wrapped.func, ast.Name) \
-                and len(definitions.get(wrapped.func.id, ())) == 1:
-            inner = definitions[wrapped.func.id][0]
-            if id(inner) not in analysed:
-                analysed.add(id(inner))
-                findings.extend(check_function(inner, call.lineno))
-
-    calls = [c for c in every_call if resolver.scoped(c.qualified)]
-    for keras_call in calls:
-        call, path, role = keras_call.node, keras_call.path, keras_call.role
-        for value in activation_values(call, role, context.target):
-            activation(value, call)
-        if role.keyword_owner:
-            owner, is_layer = role.keyword_owner
-            findings += check_keywords(owner, is_layer, call.keywords, context)
-        if path.startswith("optimizers.") and path.count(".") == 1 and role.owner[:1].isupper():
-            for keyword in call.keywords:
-                if keyword.arg in LEARNING_RATE_KEYWORDS:
-                    finding = check_optimizer_keyword(role.owner, keyword.arg, KeywordName(keyword), context)
-                    if finding:
-                        findings.append(finding)
-        for check in call_checks():
-            findings.extend(check(keras_call, context))
-    _keyword_defaults(index, calls, context.target, judge)
-    judged_identifiers: set[int] = set()
-
-    def judge_identifier(node: ast.Constant, family: str, where: str = "") -> None:
-        """Run the identifier rules once per literal (a literal can also be judged as an activation)."""
-        if id(node) in judged_identifiers or not isinstance(node.value, str):
-            return
-        judged_identifiers.add(id(node))
-        finding = check_identifier(node, family, node.value, context)
-        if finding:
-            findings.append(finding._replace(message=finding.message + where) if where else finding)
-
-    parameter_sites += _identifier_sites(index, resolver, calls, unrooted, judge_identifier)
-    sinks = list(_parameter_sinks(index, parameter_sites))
-    for function, parameter, family, line in sinks:
-        default = _string_defaults(function).get(parameter)
-        if default is not None and family is not None:
-            judge_identifier(default, family, f" (default of {parameter!r} in {function.name}(), passed to Keras as "
-                                              f"{_a(FAMILY_WORDS[family])} on line {line})")
-    for literal, family, where in _arguments_to_sinks(index, sinks, definitions):
-        if family is None:
-            judge(literal, where)
-        else:
-            judge_identifier(literal, family, where)
-    guarded = _guarded(index)
-    for attribute in index.attributes:
-        qualified = resolver.qualify(dotted_name(attribute))
-        if not resolver.scoped(qualified):
-            continue
-        attribute_path = keras_path(qualified)
-        public = (public_keras_path(qualified) or "").split(".")
-        if is_activations_attribute(attribute_path):
-            finding = check_attribute(AttributeName(attribute), attribute.attr, context)
-        else:
-            finding = check_module_path(AttributeName(attribute), attribute_path, context) if attribute_path else None
-            unguarded = id(attribute) not in guarded and attribute.attr not in guarded
-            if finding is None and len(public) == 2 and public[0] in API_MODULES and unguarded:
-                finding = check_api_name(AttributeName(attribute), public[0], public[1], context)
-        if finding:
-            findings.append(finding)
-    for statement in index.import_froms:
-        if not resolver.scoped(statement.module):
-            continue
-        module = public_keras_path(statement.module) if statement.level == 0 else None
-        for alias in statement.names if statement.level == 0 else ():
-            if alias.name == "*":
-                continue
-            if keras_path(statement.module) == "activations":
-                finding = check_attribute(ImportedName(statement, alias), alias.name, context)
-            elif module in API_MODULES and id(statement) not in guarded:
-                finding = check_api_name(ImportedName(statement, alias), module, alias.name, context)
-            else:
-                continue
-            if finding:
-                findings.append(finding)
-    return findings
+    reading = _Pass(index, resolver, context, [c for c in every_call if resolver.scoped(c.qualified)], unrooted)
+    for read in READERS.values():
+        read(reading)
+    reading.call_rules()
+    return reading.findings
 
 
 def _guarded(index: ModuleIndex) -> set:

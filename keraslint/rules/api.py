@@ -288,8 +288,13 @@ def check_attribute(node: Anchor, name: str, context: Context) -> Finding | None
 
 def check_module_path(node: Anchor, path: str, context: Context) -> Finding | None:
     """``keras.layers.activations`` and other module paths no release has."""
-    message = context.catalog.overrides["absent_modules"]["paths"].get(path)
+    message = absent_module(path, context)
     return Finding(ATTRIBUTE_UNAVAILABLE, node, message, literal=False) if message else None
+
+
+def absent_module(path: str, context: Context) -> str | None:
+    """Why no release has the module ``path`` (below the Keras root), or None."""
+    return context.catalog.overrides["absent_modules"]["paths"].get(path)
 
 
 def check_keywords(owner: str, is_layer: bool, keywords: list[ast.keyword], context: Context) -> list[Finding]:
