@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import TYPE_CHECKING, Callable
+import collections
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.registrations import registered_names
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
     from keraslint.catalog import Target
 
 LITERAL_TYPES = (str, bool, int, float)
+SinksOf = Callable[[str], "dict[str, FunctionSinks]"]  # project module -> its functions' sinks
 
 
 class _Pass:
@@ -66,8 +70,9 @@ class _Pass:
     function analysed once, the function parameters found at sites for the flows)."""
 
     def __init__(self, index: ModuleIndex, resolver: Resolver, context: Context, calls: list[KerasCall],
-                 unrooted: bool):
+                 unrooted: bool, sinks_of: SinksOf | None = None):
         self.index, self.resolver, self.context, self.calls, self.unrooted = index, resolver, context, calls, unrooted
+        self.sinks_of = sinks_of
         self.findings: list[Finding] = []
         self.judged: set[int] = set()
         self.judged_identifiers: set[int] = set()
@@ -154,21 +159,39 @@ class _Pass:
         that reach an activation or identifier site through the file's own functions."""
         self.parameter_sites += _identifier_sites(self.index, self.resolver, self.calls, self.unrooted,
                                                   self.judge_identifier)
-        sinks = list(_parameter_sinks(self.index, self.parameter_sites))
-        for function, parameter, family, line in sinks:
+        for function, parameter, family, line in _parameter_sinks(self.index, self.parameter_sites):
             default = _string_defaults(function).get(parameter)
             if default is not None and family is not None:
                 self.judge_identifier(default, family, f" (default of {parameter!r} in {function.name}(), passed to "
                                                        f"Keras as {_a(FAMILY_WORDS[family])} on line {line})")
-        for literal, family, where in _arguments_to_sinks(self.index, sinks, self.definitions):
+        for literal, family, where in _arguments_to_sinks(self._calls_to_sinks()):
             if family is None:
                 self.judge(literal, where)
             else:
                 self.judge_identifier(literal, family, where)
 
+    def _calls_to_sinks(self):
+        """Calls by name of the file's own functions, and of functions imported from project
+        modules (``from .models import build_model``), that have sinks."""
+        local = _function_sinks(self.index, self.parameter_sites)
+        for call in self.index.calls:
+            if not isinstance(call.func, ast.Name):
+                continue
+            name = call.func.id
+            definitions = self.definitions.get(name, ())
+            if len(definitions) == 1 and id(definitions[0]) in local:
+                yield call, name, local[id(definitions[0])], ""
+            elif not definitions and self.sinks_of is not None and name in self.resolver.bindings and any(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    for a in [*call.args, *(k.value for k in call.keywords)]):  # only then read the module
+                module, _, function = self.resolver.bindings[name].rpartition(".")
+                sinks = self.sinks_of(module).get(function) if module else None
+                if sinks is not None:
+                    yield call, function, sinks, f" of {module}"
+
     def activations_attributes(self) -> None:
         """``keras.activations.<name>``, its imports, and module paths no release has (KL202)."""
-        for attribute, qualified in self._attributes():
+        for attribute, qualified in self.attributes:
             path = keras_path(qualified)
             if is_activations_attribute(path):
                 finding = check_attribute(AttributeName(attribute), attribute.attr, self.context)
@@ -185,7 +208,7 @@ class _Pass:
     def api_names(self) -> None:
         """Names of the public API modules a target lacks (KL203), outside compatibility code."""
         guarded = _guarded(self.index)
-        for attribute, qualified in self._attributes():
+        for attribute, qualified in self.attributes:
             path = keras_path(qualified)
             public = (public_keras_path(qualified) or "").split(".")
             if is_activations_attribute(path) or (path and absent_module(path, self.context)):
@@ -202,12 +225,11 @@ class _Pass:
                 if finding:
                     self.findings.append(finding)
 
-    def _attributes(self):
-        """(attribute, its qualified name) of the attributes in scope."""
-        for attribute in self.index.attributes:
-            qualified = self.resolver.qualify(dotted_name(attribute))
-            if self.resolver.scoped(qualified):
-                yield attribute, qualified
+    @functools.cached_property
+    def attributes(self) -> list[tuple[ast.Attribute, str]]:
+        """(attribute, its qualified name) of the attributes in scope that name something imported."""
+        qualified = ((a, self.resolver.qualify(dotted_name(a))) for a in self.index.attributes)
+        return [(a, q) for a, q in qualified if q is not None and self.resolver.scoped(q)]
 
     def _imported(self):
         """(statement, alias) of each name imported from an absolute module in scope (not ``*``)."""
@@ -235,11 +257,12 @@ SITES_READ = frozenset(READERS)
 
 
 def find(index: ModuleIndex, resolver: Resolver, context: Context, every_call: list[KerasCall],
-         unrooted: bool = True) -> list[Finding]:
+         unrooted: bool = True, sinks_of: SinksOf | None = None) -> list[Finding]:
     """Every finding in a module, for the Keras roots in the resolver's scope; ``every_call``: the
     module's Keras calls, resolved once. ``unrooted``: also judge sites that belong to no root
-    (``model.compile(...)``)."""
-    reading = _Pass(index, resolver, context, [c for c in every_call if resolver.scoped(c.qualified)], unrooted)
+    (``model.compile(...)``). ``sinks_of(module)``: the sinks of a project module's functions."""
+    calls = [c for c in every_call if resolver.scoped(c.qualified)]
+    reading = _Pass(index, resolver, context, calls, unrooted, sinks_of)
     for read in READERS.values():
         read(reading)
     reading.call_rules()
@@ -323,37 +346,63 @@ def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None,
                 yield function, parameter, used[0][1], used[0][2]
 
 
-def _arguments_to_sinks(index: ModuleIndex, parameter_sinks: list, definitions: dict):
+class FunctionSinks(NamedTuple):
+    """A function's positional parameters in order, and those whose value reaches Keras: parameter
+    -> (the family, None for an activation; the line of the Keras site)."""
+
+    positional: tuple[str, ...]
+    sinks: dict[str, tuple[str | None, int]]
+
+
+def _function_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]) -> dict[int, FunctionSinks]:
+    """``FunctionSinks`` of the module's functions (by id of the ``def``), methods aside: they
+    are called through their instance, which is not followed."""
+    found: dict[int, FunctionSinks] = {}
+    for function, parameter, family, line in _parameter_sinks(index, sites):
+        positional = tuple(a.arg for a in function.args.posonlyargs + function.args.args)
+        if positional[:1] not in (("self",), ("cls",)):
+            found.setdefault(id(function), FunctionSinks(positional, {})).sinks[parameter] = (family, line)
+    return found
+
+
+def module_sinks(text: str, package: str | None, context: Context) -> dict[str, FunctionSinks]:
+    """The sinks of a module's top-level functions (defined once), for the files that import them.
+    Keras names the module imports through other project modules are not followed."""
+    tree = parse(text)
+    if isinstance(tree, tuple):
+        return {}
+    index = ModuleIndex(tree)
+    resolver = Resolver(index, package)
+    calls = keras_calls(index, resolver, context.catalog.layer_names)
+    sites: list[tuple[ast.Name, str | None, int]] = [
+        (value, None, call.node.lineno) for call in calls
+        for value in activation_values(call.node, call.role, context.target)
+        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX)
+    ]
+    sites += _identifier_sites(index, resolver, calls, True, lambda *_: None)
+    functions = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    counts = collections.Counter(f.name for f in functions)
+    found = _function_sinks(index, sites)
+    return {f.name: found[id(f)] for f in functions if counts[f.name] == 1 and id(f) in found}
+
+
+def _arguments_to_sinks(calls: Iterable[tuple[ast.Call, str, FunctionSinks, str]]):
     """``build_model(inputs, loss="dice_los")`` where ``build_model``'s ``loss`` reaches Keras as a
-    loss: (literal, family or None for activations, where) for string arguments of calls to the
-    file's own functions (called by name); ``parameter_sinks`` as ``_parameter_sinks`` yields them."""
-    sinks: dict[int, dict[str, tuple[str | None, int]]] = {}
-    for function, parameter, family, line in parameter_sinks:
-        sinks.setdefault(id(function), {})[parameter] = (family, line)
-    if not sinks:
-        return
-    for call in index.calls:
-        if not isinstance(call.func, ast.Name) or len(definitions.get(call.func.id, ())) != 1:
-            continue
-        function = definitions[call.func.id][0]
-        targets = sinks.get(id(function))
-        if not targets:
-            continue
-        positional = [a.arg for a in function.args.posonlyargs + function.args.args]
-        if positional[:1] in (["self"], ["cls"]):  # a method: called through its instance, not followed
-            continue
+    loss: (literal, family or None for activations, where) for the string arguments of ``calls``,
+    given as (call, the function's name, its sinks, where it is defined when not in this file)."""
+    for call, name, function, defined_in in calls:
         given = []
         for index_, argument in enumerate(call.args):
-            if isinstance(argument, ast.Starred) or index_ >= len(positional):
+            if isinstance(argument, ast.Starred) or index_ >= len(function.positional):
                 break
-            given.append((positional[index_], argument))
+            given.append((function.positional[index_], argument))
         given += [(k.arg, k.value) for k in call.keywords if k.arg]
         for parameter, argument in given:
-            if parameter in targets and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                family, line = targets[parameter]
+            if parameter in function.sinks and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                family, line = function.sinks[parameter]
                 word = "an activation" if family is None else _a(FAMILY_WORDS[family])
-                yield argument, family, (f" (passed to {function.name}() as {parameter!r}, which reaches Keras "
-                                         f"as {word} on line {line})")
+                yield argument, family, (f" (passed to {name}() as {parameter!r}, which reaches Keras "
+                                         f"as {word} on line {line}{defined_in})")
 
 
 def _a(word: str) -> str:
@@ -466,9 +515,11 @@ def check_text(
     enabled: frozenset[str] | None = None,
     package: str | None = None,
     project_exports: dict | None = None,
+    sinks_of: SinksOf | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for one source text. ``context_for(root)`` gives the target of each Keras root
-    (``keras``, ``tf.keras``, ``tf_keras``, ``keras_core``) the file imports."""
+    (``keras``, ``tf.keras``, ``tf_keras``, ``keras_core``) the file imports; ``sinks_of`` the
+    sinks of the project modules it imports from."""
     tree = parse(text)
     if isinstance(tree, tuple):
         line, column, message = tree
@@ -476,7 +527,7 @@ def check_text(
     try:
         index = ModuleIndex(tree)
         resolver = Resolver(index, package, project_exports)
-        findings = find_by_root(index, resolver, context_for)
+        findings = find_by_root(index, resolver, context_for, sinks_of)
         if enabled is not None:
             findings = [f for f in findings if f.rule.code in enabled]
         if not findings:
@@ -491,7 +542,8 @@ def check_text(
         return [_file_error(INTERNAL_ERROR.code, message, filename, 1, 1)]
 
 
-def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[str], Context]) -> list[Finding]:
+def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[str], Context],
+                 sinks_of: SinksOf | None = None) -> list[Finding]:
     """``find`` once per distinct target among the roots the file imports, each run seeing only
     its roots' names; the first run (the file's first root in ``ROOTS`` order) also judges sites
     of no root, and a site two runs report is kept once."""
@@ -506,7 +558,7 @@ def find_by_root(index: ModuleIndex, resolver: Resolver, context_for: Callable[[
         context = context_for(roots[0])
         context = context._replace(extra_activations=context.extra_activations | registered, local_functions=functions)
         resolver.in_scope = frozenset(roots) if len(groups) > 1 else None
-        for finding in find(index, resolver, context, every_call, unrooted=number == 0):
+        for finding in find(index, resolver, context, every_call, unrooted=number == 0, sinks_of=sinks_of):
             key = (finding.rule.code, finding.node)
             if key not in seen:
                 seen.add(key)

@@ -108,6 +108,25 @@ def binding_of(owner: str, module: str) -> re.Pattern[str]:
     """, re.VERBOSE)
 
 
+@functools.lru_cache(maxsize=4096)
+def renamed(name: str) -> re.Pattern[str]:
+    """``name as`` (an import under another name)."""
+    return re.compile(rf"(?<!\w) {re.escape(name)} \s+ as \b", re.VERBOSE)
+
+
+@functools.lru_cache(maxsize=4096)
+def imported_by_name(name: str) -> re.Pattern[str]:
+    """An import that may bind ``name`` (in a code view: continuations joined), or a star import."""
+    name = re.escape(name)
+    return re.compile(rf"""
+        import \b
+        (?: [^\n]* \b {name} \b             # from m import a, name / import name / ... as name
+          | \s* \( [^)]* \b {name} \b        # from m import (a,\n name)
+          | [^\n]* \*                       # from m import *
+        )
+    """, re.VERBOSE)
+
+
 COMMENT = re.compile(r"\# [^\n]*", re.VERBOSE)
 
 
@@ -204,6 +223,8 @@ class Prefilter:
         owners = set().union(*self.flagged_by_root.values())
         self.owner_call = calls_of(frozenset(owners)) if owners else None
         self.positional_words = cover(main.catalog.positional_layers)
+        # strings handed to project functions whose parameters reach activation or identifier sites
+        self.reads_flows = bool(sites & {ACTIVATION_SITE, IDENTIFIER_SITE})
 
     def may_have_findings(self, text: str, imports=None) -> bool:
         """False only when no rule can find anything in ``text``.
@@ -216,9 +237,11 @@ class Prefilter:
         """
         modules = imports or dict
         present = [site for site, words in self.sites if any(word in text for word in words)]
-        if not present:  # unless a name it imports hides a word
-            return "import" in text and any(m.aliased for m in modules().values())
-        if "keras" not in text and not any(m.exports for m in modules().values()):
+        flows = self.reads_flows and "import" in text  # strings handed to the project's functions
+        if not present and not (flows and _calls_project_sinks(text, modules)):
+            return "import" in text and any(m.aliased for m in modules().values())  # unless a name it imports hides a word
+        if "keras" not in text and not any(m.exports for m in modules().values()) and not (
+                flows and _calls_project_sinks(text, modules)):
             return False
         if any(site not in JUDGES for site in present):
             return True  # a kind of site no judge reads: parse
@@ -231,6 +254,7 @@ class Prefilter:
             return (
                 judge.broken_statements(text) or aliased(text, code)
                 or any(JUDGES[site](judge, text) for site in present)
+                or (flows and judge.project_flows(text))
                 or any(m.aliased for m in modules().values())
             )
         except Doubt:  # a statement the lexer cannot read outside a site (a broken import list)
@@ -492,6 +516,58 @@ class FileJudge:
             return False
         return not (self._valid(accepted, value) if family is None else self._valid(identifier_accepted, value, family))
 
+    def project_flows(self, text: str) -> bool:
+        """A string literal handed to a function of a project module the file imports from, at a
+        parameter that the module may pass to a Keras activation or identifier site (``textual_sinks``),
+        that the site's family does not accept."""
+        for facts in self.modules().values():
+            for name in facts.functions:
+                if name not in text:
+                    continue
+                alias = renamed(name).search(text)
+                if alias is not None and self.code(alias.start()):
+                    return True  # ``from .models import build_model as build``: its calls go by another name
+                for call in calls_of((name,)).finditer(text):
+                    if identifier_start(text, call.start()) == call.start() and self._doubt(
+                            call.start(), self._doubtful_flow, text, call.end(), facts, name):
+                        return True
+        return False
+
+    def _doubtful_flow(self, text: str, end: int, facts, name: str) -> bool:
+        """The call of ``name`` (of the project module ``facts``) whose name ends at ``end`` gives a
+        string the sink's family does not accept. The module's sinks are read only for a call
+        with a string argument."""
+        given: list[tuple[int | str, str | None]] = []  # (position or keyword, the string; None: unreadable)
+        number, in_order = 0, True
+        for keyword, start, _ in call_arguments(text, call_opening(text, end)):
+            if keyword in ("*", "**"):
+                in_order = in_order and keyword == "**"  # positions after ``*args`` are unknown
+                continue
+            where: int | str | None = keyword if keyword is not None else number if in_order else None
+            number += keyword is None
+            try:
+                kind, value = read_value(text, start)
+            except Doubt:  # implicitly concatenated strings among others: maybe a string
+                kind, value = "literal", None
+            if where is not None and kind == "literal":
+                given.append((where, value))
+        if not given:
+            return False
+        functions = facts.textual_sinks
+        if functions is None:
+            return True  # a module the lexer cannot read: its functions may be sinks
+        positional, sinks = functions.get(name, ((), {}))
+        for where, value in given:
+            if isinstance(where, int):  # arguments past the positional parameters are not followed
+                where = positional[where] if where < len(positional) else ""
+            if where not in sinks:
+                continue
+            family = sinks[where]
+            if value is None or family == ANY_FAMILY or not (
+                    self._valid(accepted, value) if family is None else self._valid(identifier_accepted, value, family)):
+                return True
+        return False
+
     def keyword_sites(self, text: str) -> bool:
         """Keywords of activation functions and layers that a target does not take (KL201)."""
         if self.gate.owner_call is None:
@@ -558,8 +634,9 @@ class FileJudge:
         """``owner`` may name the Keras module ``module`` (``keras``, ``layers``): it is that name,
         an alias of it in this file (``keras as K``, ``K = tf.keras``), or a name a project module exports."""
         if (owner, module) not in self.named:  # once per file: the search reads the whole text
-            self.named[owner, module] = owner == module or binding_of(owner, module).search(text) is not None or any(
-                owner in m.exports for m in self.modules().values())  # last: it reads the project's modules
+            self.named[owner, module] = owner == module or binding_of(owner, module).search(text) is not None or (
+                imported_by_name(owner).search(text) is not None  # then the project's modules it may come from
+                and any(owner in m.exports for m in self.modules().values()))
         return self.named[owner, module]
 
     def _module_imports(self, text: str) -> list[tuple[int, str, list[str]]]:
@@ -707,3 +784,90 @@ JUDGES: dict[Site, Callable[[FileJudge, str], bool]] = {
     LEARNING_RATE_SITE: FileJudge.learning_rate_sites,
     IDENTIFIER_SITE: FileJudge.identifier_sites,
 }
+
+
+ANY_FAMILY = "?"  # a parameter named at sites of two kinds: any literal given to it is doubtful
+TOP_LEVEL_DEF = re.compile(r"""
+    ^ (?: async [ \t]+ )? def [ \t]+   # a def at the start of a line (not a method)
+    (\w+) [ \t]* \(                   # group 1: its name, then its parameters
+""", re.MULTILINE | re.VERBOSE)
+
+
+def textual_sinks(text: str) -> dict[str, tuple[tuple[str, ...], dict[str, str | None]]] | None:
+    """What ``checker.module_sinks`` may find in a module, from its text: top-level function ->
+    (its positional parameters in order, {parameter named at an activation or identifier site of
+    the module: its family, None for an activation, ``ANY_FAMILY`` for both}). None when the text
+    cannot be read. Names at sites anywhere in the module count for every function (more doubt,
+    never less)."""
+    if "keras" not in text or "def" not in text:
+        return {}
+    text, code = code_view(text)
+    try:
+        named = _names_at_sites(text)
+        functions: dict[str, tuple[tuple[str, ...], dict[str, str | None]]] = {}
+        for definition in TOP_LEVEL_DEF.finditer(text):
+            if not code(definition.start()):
+                continue
+            positional, sinks, in_order = [], {}, True
+            for keyword, start, _ in call_arguments(text, definition.end()):
+                if keyword in ("*", "**"):
+                    in_order = False
+                parameter = keyword if keyword not in (None, "*", "**") else first_word(text, start)
+                if in_order and parameter:  # ``loss`` and ``loss="mse"`` alike, until ``*``
+                    positional.append(parameter)
+                if parameter in named:
+                    families = named[parameter]
+                    sinks[parameter] = next(iter(families)) if len(families) == 1 else ANY_FAMILY
+            if sinks:
+                functions[definition.group(1)] = (tuple(positional), sinks)
+        return functions
+    except Doubt:
+        return None
+
+
+def _names_at_sites(text: str) -> dict[str, set[str | None]]:
+    """Bare names given at activation sites (family None) and identifier sites in ``text``."""
+    named: dict[str, set[str | None]] = {}
+
+    def note(position: int, family: str | None) -> None:
+        try:
+            kind, value = read_value(text, position)
+        except Doubt:  # a number, a display, a lambda: not a bare name
+            return
+        if kind == "name":
+            named.setdefault(value, set()).add(family)
+
+    for site in ACTIVATION_KEYWORD.finditer(text):
+        note(site.end(), None)
+    indices = load_catalog().positional_indices
+    for call in calls_of(frozenset(indices)).finditer(text):
+        layer = text[identifier_start(text, call.start()):call.end()]
+        positional = [s for k, s, _ in call_arguments(text, call_opening(text, call.end())) if k is None]
+        for index in indices.get(layer, ()):
+            if index < len(positional):
+                note(positional[index], None)
+    for call in calls_of(frozenset({"get", "deserialize"})).finditer(text):  # activations.get, losses.get, ...
+        owner = word_before(text, skip_space_before(text, call.start()) - 1)
+        family = None if owner == "activations" else owner if owner in FAMILY_MODULES else ANY_FAMILY
+        arguments = call_arguments(text, call_opening(text, call.end()))
+        if arguments and arguments[0][0] is None:
+            note(arguments[0][1], family)
+    for pattern in IDENTIFIER_KEYWORDS:
+        for site in pattern.finditer(text):
+            family = keyword_family(word_before(text, site.end() - 1))
+            if family:
+                note(site.end(), family)
+    for call in COMPILE_CALL.finditer(text):
+        for keyword, start, stop in call_arguments(text, call.end()):
+            if keyword in COMPILE_KEYWORDS:
+                for kind, match in tokens_from(text, start):
+                    if match.start() >= stop:
+                        break
+                    if kind == "name":
+                        named.setdefault(match.group(), set()).add(COMPILE_KEYWORDS[keyword])
+    return named
+
+
+def _calls_project_sinks(text: str, modules) -> bool:
+    """The file may call a top-level function of a project module it imports from that mentions Keras."""
+    return any(name in text for m in modules().values() for name in m.functions)

@@ -16,11 +16,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keraslint.cache import prepare, stamp
 from keraslint.discover import Candidate
 from keraslint.registrations import may_register, registered_names
 from keraslint.resolve import ModuleIndex, Resolver, absolute_module, module_name, package_of
+from keraslint.rules import Context
 from keraslint.sources import (
     SourceError,
     decode_python,
@@ -31,8 +33,14 @@ from keraslint.sources import (
     read_notebook,
 )
 
+if TYPE_CHECKING:
+    from keraslint.checker import FunctionSinks
+
 FACTS_FORMAT = 2
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*[\w.]*)[ \t]+import\b")  # anywhere: a literal start is fast
+
+
+_SINKS: dict[tuple, dict[str, FunctionSinks]] = {}  # (path, stamp, target releases) -> sinks
 
 
 @dataclass(frozen=True)
@@ -43,22 +51,36 @@ class ModuleFacts:
     stamp: tuple
 
     @functools.cached_property
-    def _words(self) -> tuple[bool, frozenset[str]]:
-        """(aliased, root words), from one read of the module."""
-        from keraslint.lexer import code_view
-        from keraslint.prefilter import ROOT_WORDS, renamed_on_import
+    def _words(self) -> tuple[bool, frozenset[str], frozenset[str]]:
+        """(whether ``keras`` is in its text, the root words in it, the names of its top-level
+        functions when ``keras`` is), from one cheap read."""
+        from keraslint.lexer import unix_newlines
+        from keraslint.prefilter import ROOT_WORDS, TOP_LEVEL_DEF
 
         text = _read_text(Path(self.path))
         if text is None:
-            return False, frozenset()
-        aliased = "keras" in text and renamed_on_import(*code_view(text))
-        return aliased, frozenset(w for w in ROOT_WORDS.values() if w in text)
+            return False, frozenset(), frozenset()
+        keras = "keras" in text
+        functions = frozenset(TOP_LEVEL_DEF.findall(unix_newlines(text))) if keras and "def" in text else frozenset()
+        return keras, frozenset(w for w in ROOT_WORDS.values() if w in text), functions
 
     @property
+    def functions(self) -> frozenset[str]:
+        """Names of its top-level functions (maybe more: a ``def`` in a string counts), if it
+        mentions Keras: the only ones whose parameters may reach a Keras site."""
+        return self._words[2]
+
+    @functools.cached_property
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        return self._words[0]
+        if not self._words[0]:
+            return False
+        from keraslint.lexer import code_view
+        from keraslint.prefilter import renamed_on_import
+
+        text = _read_text(Path(self.path))
+        return text is not None and "keras" in text and renamed_on_import(*code_view(text))
 
     @property
     def root_words(self) -> frozenset[str]:
@@ -67,9 +89,28 @@ class ModuleFacts:
         return self._words[1]
 
     @functools.cached_property
+    def textual_sinks(self) -> dict[str, tuple[tuple[str, ...], dict[str, str | None]]] | None:
+        """What the prefilter may assume of ``sinks`` without parsing (``prefilter.textual_sinks``)."""
+        from keraslint.prefilter import textual_sinks
+
+        text = _read_text(Path(self.path)) if self._words[0] else None
+        return textual_sinks(text) if text is not None else {}
+
+    def sinks(self, context: Context) -> dict[str, FunctionSinks]:
+        """The sinks of the module's top-level functions (``build_model(inputs, loss)`` whose
+        ``loss`` reaches ``compile``), worked out once per target when a file calls them."""
+        key = (self.path, self.stamp, context.target.releases)
+        if key not in _SINKS:
+            from keraslint.checker import module_sinks
+
+            text = _read_text(Path(self.path)) if self._words[0] else None
+            _SINKS[key] = module_sinks(text, package_of(self.path), context) if text is not None else {}
+        return _SINKS[key]
+
+    @functools.cached_property
     def exports(self) -> dict[str, str]:
         """The Keras names the module binds (name -> qualified name), from its top-level imports."""
-        text = _read_text(Path(self.path))
+        text = _read_text(Path(self.path)) if self._words[0] else None
         if text is None or "keras" not in text:
             return {}
         tree = parse(_top_level_imports(text))

@@ -297,10 +297,15 @@ def _diagnose(text: str, shown: str, job: Job) -> tuple[list[Diagnostic], tuple]
         return [], _consulted(imported or {})
     exports = {module: facts.exports for module, facts in imports().items() if facts.exports}
     from keraslint.checker import check_text
-    from keraslint.resolve import package_of
+    from keraslint.resolve import absolute_module, package_of
+
+    def sinks_of(module: str) -> dict:
+        """The sinks of the functions of a project module the file imports from."""
+        facts = imports().get(absolute_module(module, package_of(shown)))
+        return facts.sinks(job.context_for("keras")) if facts is not None else {}
 
     package = package_of(shown) if exports else None
-    found = check_text(text, shown, job.context_for, job.enabled, package, exports)
+    found = check_text(text, shown, job.context_for, job.enabled, package, exports, sinks_of)
     return suppress(found, text, shown, job.per_file_ignores), _consulted(imported or {})
 
 

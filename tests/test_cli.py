@@ -320,6 +320,27 @@ def test_cached_results_follow_changes_in_imported_modules(tmp_path):
     assert "pkg/model.py" not in second.stdout
 
 
+def test_strings_passed_to_functions_of_other_modules(tmp_path):
+    """``build_model(inputs, loss="dice_los")`` where ``build_model`` is imported from the project
+    and passes ``loss`` to ``compile``: reported at the string, with where it reaches Keras."""
+    shutil.copytree(FIXTURES / "project", tmp_path / "project")
+    first = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
+    train = [line for line in first.stdout.splitlines() if "pkg/train.py" in line]
+    assert [line.split(": ", 2)[1][:5] for line in train] == ["KL401", "KL401", "KL101", "KL401"]
+    assert train[0] == ('project/pkg/train.py:4:32: KL401 Unknown Keras loss "dice_los" (passed to build_model() as '
+                        "'loss', which reaches Keras as a loss on line 12 of pkg.builders)")
+    fixed = run("check", "--keras-version", "3.15", "--fix", "project/pkg/train.py", cwd=tmp_path)
+    assert fixed.exit_code == 1
+    assert 'build_model(None, "categorical_crossentropy", "reul")' in (tmp_path / "project/pkg/train.py").read_text()
+    builders = tmp_path / "project" / "pkg" / "builders.py"
+    builders.write_text(builders.read_text().replace("loss=loss,", "loss=keras.losses.get(loss),"))
+    again = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)  # cached
+    assert "KL401 Unknown Keras loss \"dice_los\" (passed to build_model() as 'loss'" in again.stdout
+    builders.write_text(builders.read_text().replace("def build_model(inputs, loss,", "def build_model(inputs, loss_name,"))
+    renamed = run("check", "--keras-version", "3.15", "--output-format", "concise", "project", cwd=tmp_path)
+    assert "pkg/train.py:4" not in renamed.stdout  # the parameter no longer reaches Keras: the cache noticed
+
+
 def test_registrations_are_read_only_when_a_finding_could_depend_on_them(tmp_path):
     (tmp_path / "clean.py").write_text("import keras\nkeras.layers.Dense(4, activation='relu')\n")
     run("check", "clean.py", cwd=tmp_path)

@@ -415,6 +415,52 @@ def test_project_reexports_are_followed(tmp_path, shim, use):
     assert project_findings(tmp_path, shim, user, False)
 
 
+# Project functions whose parameters reach Keras (issue #17, class 4), and calls of them from
+# another module: the prefilter reads the module's text for what may be a sink.
+SINK_MODULES = [
+    # keyword default and positional parameters reaching compile() and a layer
+    "import keras\nfrom keras import layers\n\ndef build(inputs, loss, activation='relu', optimizer='adam'):\n"
+    "    x = layers.Dense(4, activation=activation)(inputs)\n    m = keras.Model(inputs, x)\n"
+    "    m.compile(optimizer=optimizer, loss=loss, metrics=['accuracy'])\n    return m\n",
+    # keyword-only, a getter, the positional activation slot of Dense
+    "import keras\n\ndef build(x, *, loss='mse', activation=None):\n    keras.losses.get(loss)\n"
+    "    return keras.layers.Dense(4, activation)(x)\n",
+    # one parameter at sites of two kinds, or checked first: no sink for the checker, doubt for the prefilter
+    "import keras\n\ndef build(x, loss, activation='relu'):\n    if loss not in ('mse', 'mae'):\n        raise ValueError(loss)\n"
+    "    keras.layers.Dense(4, activation=loss)\n    keras.Model(x, x).compile(loss=loss)\n",
+    # a method and a nested function: not importable as such
+    "import keras\n\nclass Builder:\n    def build(self, loss):\n        keras.Model().compile(loss=loss)\n\n"
+    "def outer():\n    def build(loss):\n        keras.Model().compile(loss=loss)\n    return build\n",
+]
+SINK_USES = [
+    "from .shim import build\nbuild(None, 'dice_los')\n",
+    "from .shim import build\nbuild(None, loss='categorical_crossentopy', activation='reul')\n",
+    "from .shim import build\nbuild(None, 'mse', 'relu', 'adamm')\n",
+    "from .shim import build\nbuild(None, 'mse', 'relu', 'rmsprop')\n",
+    "from .shim import build\nbuild(*args, 'reul')\nbuild(None, *rest, loss='msee')\n",
+    "from .shim import build as make\nmake(None, loss='msee')\n",
+    "from . import shim\nshim.build(None, loss='msee')\n",
+    "from .shim import build\nbuild(None, loss='ms' 'ee')\n# build(None, loss='msee')\n",
+]
+
+
+@pytest.mark.parametrize("module", SINK_MODULES, ids=range(len(SINK_MODULES)))
+@pytest.mark.parametrize("use", SINK_USES, ids=range(len(SINK_USES)))
+def test_strings_passed_to_project_functions_agree(tmp_path, module, use):
+    """Strings handed to a function of another project module: the same findings both ways."""
+    assert project_findings(tmp_path, module, use, True) == project_findings(tmp_path, module, use, False)
+
+
+@pytest.mark.parametrize("module, use, expected", [
+    (0, 0, ["KL401"]), (0, 1, ["KL401", "KL101"]), (0, 2, ["KL401"]), (0, 3, []), (0, 5, ["KL401"]),
+    (1, 1, ["KL401", "KL101"]), (1, 0, []), (2, 1, []), (3, 0, []),
+])
+def test_strings_passed_to_project_functions_are_followed(tmp_path, module, use, expected):
+    """So the agreement above means something: which of those calls are findings."""
+    found = project_findings(tmp_path, SINK_MODULES[module], SINK_USES[use], False)
+    assert [code for code, _ in found] == expected
+
+
 def test_code_regions():
     from keraslint.lexer import CodeRegions
 

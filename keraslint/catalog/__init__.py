@@ -287,6 +287,15 @@ class Catalog:
         return frozenset().union(*(r.positional_activation for r in self.releases)) | {"Activation"}
 
     @functools.cached_property
+    def positional_indices(self) -> dict[str, frozenset[int]]:
+        """Layer -> where any release takes its activation positionally (``Activation``: first)."""
+        indices: dict[str, set[int]] = {"Activation": {0}}
+        for release in self.releases:
+            for layer, index in release.positional_activation.items():
+                indices.setdefault(layer, set()).add(index)
+        return {layer: frozenset(found) for layer, found in indices.items()}
+
+    @functools.cached_property
     def activation_functions(self) -> frozenset[str]:
         """Functions of ``keras.activations`` in any release (owners of keyword arguments)."""
         return frozenset().union(*(r.functions for r in self.releases))
