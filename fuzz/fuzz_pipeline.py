@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from keraslint.catalog import load  # noqa: E402
 from keraslint.reporters import FORMATS, renderer  # noqa: E402
-from keraslint.rules import select_codes  # noqa: E402
+from keraslint.rules import is_file_error, select_codes  # noqa: E402
 from keraslint.runner import Job, check_bytes  # noqa: E402
 
 CRASHES = ROOT / "fuzz" / "crashes"
@@ -146,8 +146,8 @@ def one_input(data: bytes, name: str, jobs: dict) -> str | None:
                 render(result.diagnostics, lambda d: None, False)
             if job.mode == "fix" and result.fixed_data is not None:
                 again = check_bytes(result.fixed_data, name, job)
-                before = sorted((d.code, d.cell) for d in result.diagnostics if d.is_file_error)
-                after = sorted((d.code, d.cell) for d in again.diagnostics if d.is_file_error)
+                before = sorted((d.code, d.cell) for d in result.diagnostics if is_file_error(d.code))
+                after = sorted((d.code, d.cell) for d in again.diagnostics if is_file_error(d.code))
                 if after != before:
                     return f"fix changed file errors from {before} to {after}"
                 if again.fixed_data is not None:
