@@ -272,7 +272,12 @@ def word_before(text: str, position: int) -> str:
 
 def imported_names(text: str, position: int) -> list[str]:
     """The names after ``import`` at ``position`` (parenthesized or not, ``as`` aliases dropped)."""
-    names: list[str] = []
+    return [name for name, _ in imported_bindings(text, position)]
+
+
+def imported_bindings(text: str, position: int) -> list[tuple[str, str]]:
+    """(name, the name it is bound to: its ``as`` alias or itself) after ``import`` at ``position``."""
+    names: list[tuple[str, str]] = []
     parenthesized = False
     expect_name: bool | None = True  # None: the alias after ``as`` comes next
     for kind, match in tokens_from(text, position):
@@ -280,14 +285,15 @@ def imported_names(text: str, position: int) -> list[str]:
         if kind == "open" and token == "(" and not names:
             parenthesized = True
         elif kind == "name" and expect_name:
-            names.append(token)
+            names.append((token, token))
             expect_name = False
         elif kind == "name" and token == "as":
             expect_name = None  # the alias comes next
         elif kind == "name" and expect_name is None:
+            names[-1] = (names[-1][0], token)
             expect_name = False
         elif kind == "op" and token == "*":
-            names.append("*")
+            names.append(("*", "*"))
         elif kind == "op" and token == ",":
             expect_name = True
         elif parenthesized and kind == "close":

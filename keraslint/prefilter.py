@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from keraslint.catalog import load as load_catalog
 from keraslint.lexer import (
@@ -37,7 +37,9 @@ from keraslint.lexer import (
     dotted_before,
     first_word,
     identifier_start,
+    imported_bindings,
     imported_names,
+    join_continuations,
     literal,
     read_value,
     skip_space_before,
@@ -106,12 +108,6 @@ def binding_of(owner: str, module: str) -> re.Pattern[str]:
         {module} [\w.]* \s+ as \s+ {owner} \b        # import tensorflow.keras as K
       | {owner} [ \t]* = [^=\n] [^\n]* {module}      # K = tf.keras
     """, re.VERBOSE)
-
-
-@functools.lru_cache(maxsize=4096)
-def renamed(name: str) -> re.Pattern[str]:
-    """``name as`` (an import under another name)."""
-    return re.compile(rf"(?<!\w) {re.escape(name)} \s+ as \b", re.VERBOSE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -520,26 +516,26 @@ class FileJudge:
         """A string literal handed to a function of a project module the file imports from, at a
         parameter that the module may pass to a Keras activation or identifier site (``textual_sinks``),
         that the site's family does not accept."""
+        if not any(m.functions for m in self.modules().values()):
+            return False
+        bound = project_imports(text)
+        if bound is None:
+            return True  # an import list the lexer cannot read
         for facts in self.modules().values():
-            for name in facts.functions:
-                if name not in text:
-                    continue
-                alias = renamed(name).search(text)
-                if alias is not None and self.code(alias.start()):
-                    return True  # ``from .models import build_model as build``: its calls go by another name
-                for call in calls_of((name,)).finditer(text):
-                    if identifier_start(text, call.start()) == call.start() and self._doubt(
-                            call.start(), self._doubtful_flow, text, call.end(), facts, name):
-                        return True
+            for name in facts.functions & bound.keys():
+                for alias in bound[name]:  # ``from .models import build_model as build``: calls of ``build``
+                    for opening in calls_by_name(text, alias):
+                        if self._doubt(opening, self._doubtful_flow, text, opening, facts, name):
+                            return True
         return False
 
-    def _doubtful_flow(self, text: str, end: int, facts, name: str) -> bool:
-        """The call of ``name`` (of the project module ``facts``) whose name ends at ``end`` gives a
-        string the sink's family does not accept. The module's sinks are read only for a call
-        with a string argument."""
+    def _doubtful_flow(self, text: str, opening: int, facts, name: str) -> bool:
+        """The call of ``name`` (of the project module ``facts``) whose arguments start at
+        ``opening`` gives a string the sink's family does not accept. The module's sinks are
+        read only for a call with a string argument."""
         given: list[tuple[int | str, str | None]] = []  # (position or keyword, the string; None: unreadable)
         number, in_order = 0, True
-        for keyword, start, _ in call_arguments(text, call_opening(text, end)):
+        for keyword, start, _ in call_arguments(text, opening):
             if keyword in ("*", "**"):
                 in_order = in_order and keyword == "**"  # positions after ``*args`` are unknown
                 continue
@@ -870,4 +866,40 @@ def _names_at_sites(text: str) -> dict[str, set[str | None]]:
 
 def _calls_project_sinks(text: str, modules) -> bool:
     """The file may call a top-level function of a project module it imports from that mentions Keras."""
-    return any(name in text for m in modules().values() for name in m.functions)
+    functions = frozenset().union(*(m.functions for m in modules().values()))
+    if not functions:
+        return False
+    bound = project_imports(join_continuations(text))
+    return bound is None or not functions.isdisjoint(bound)
+
+
+def calls_by_name(text: str, name: str) -> Iterator[int]:
+    """Where the calls of the whole name ``name`` open their arguments (after the ``(``; also
+    ``obj.name(``, never ``def name(``), found by searching the name itself."""
+    position = text.find(name)
+    while position >= 0:
+        end = position + len(name)
+        if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+            opening = end
+            while opening < len(text) and text[opening] in " \t\n\r\f":
+                opening += 1
+            if text.startswith("(", opening) and word_before(text, position) != "def":
+                yield opening + 1
+        position = text.find(name, end)
+
+
+FROM_IMPORT = re.compile(r"from \s+ [.\w]+ \s+ import \b", re.VERBOSE)  # ``from .models import``
+
+
+def project_imports(text: str) -> dict[str, set[str]] | None:
+    """Each name of the ``from ... import`` statements -> the names it is bound to (itself, or
+    its ``as`` aliases): the checker follows calls of project functions imported so. None when a
+    statement cannot be read."""
+    bound: dict[str, set[str]] = {}
+    for statement in FROM_IMPORT.finditer(text):
+        try:
+            for name, alias in imported_bindings(text, statement.end()):
+                bound.setdefault(name, set()).add(alias)
+        except Doubt:
+            return None
+    return bound

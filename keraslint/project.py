@@ -51,18 +51,19 @@ class ModuleFacts:
     stamp: tuple
 
     @functools.cached_property
-    def _words(self) -> tuple[bool, frozenset[str], frozenset[str]]:
+    def _words(self) -> tuple[bool, frozenset[str], frozenset[str], bool]:
         """(whether ``keras`` is in its text, the root words in it, the names of its top-level
-        functions when ``keras`` is), from one cheap read."""
-        from keraslint.lexer import unix_newlines
-        from keraslint.prefilter import ROOT_WORDS, TOP_LEVEL_DEF
+        functions and whether it renames a Keras name when ``keras`` is), from one read."""
+        from keraslint.lexer import code_view, unix_newlines
+        from keraslint.prefilter import ROOT_WORDS, TOP_LEVEL_DEF, renamed_on_import
 
         text = _read_text(Path(self.path))
         if text is None:
-            return False, frozenset(), frozenset()
+            return False, frozenset(), frozenset(), False
         keras = "keras" in text
         functions = frozenset(TOP_LEVEL_DEF.findall(unix_newlines(text))) if keras and "def" in text else frozenset()
-        return keras, frozenset(w for w in ROOT_WORDS.values() if w in text), functions
+        aliased = keras and renamed_on_import(*code_view(text))
+        return keras, frozenset(w for w in ROOT_WORDS.values() if w in text), functions, aliased
 
     @property
     def functions(self) -> frozenset[str]:
@@ -70,17 +71,11 @@ class ModuleFacts:
         mentions Keras: the only ones whose parameters may reach a Keras site."""
         return self._words[2]
 
-    @functools.cached_property
+    @property
     def aliased(self) -> bool:
         """It imports a name that sites are found by under another name (``Dense as D``), so an
         importing file may call that name under one the prefilter does not look for."""
-        if not self._words[0]:
-            return False
-        from keraslint.lexer import code_view
-        from keraslint.prefilter import renamed_on_import
-
-        text = _read_text(Path(self.path))
-        return text is not None and "keras" in text and renamed_on_import(*code_view(text))
+        return self._words[3]
 
     @property
     def root_words(self) -> frozenset[str]:

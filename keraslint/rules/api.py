@@ -344,7 +344,18 @@ def _accepts(release, owner: str, is_layer: bool, keyword: str) -> bool:
 
 
 def flagged_keywords(context: Context) -> dict[str, set[str]]:
-    """Owner (activation function or layer) -> keywords that KL201 reports in ``context``."""
+    """Owner (activation function or layer) -> keywords that KL201 reports in ``context`` (worked
+    out once per target)."""
+    key = context.target.releases
+    if key not in _FLAGGED:
+        _FLAGGED[key] = _flagged_keywords(context)
+    return _FLAGGED[key]
+
+
+_FLAGGED: dict[tuple, dict[str, set[str]]] = {}
+
+
+def _flagged_keywords(context: Context) -> dict[str, set[str]]:
     flagged: dict[str, set[str]] = {}
     catalog = context.catalog
     for owner in catalog.layer_names | catalog.activation_functions:
