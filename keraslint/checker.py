@@ -11,7 +11,7 @@ import bisect
 import collections
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from keraslint.diagnostics import Diagnostic, Edit, Fix, Position
 from keraslint.registrations import registered_names
@@ -328,19 +328,23 @@ def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None,
     whose every use in its function is a Keras site of one kind: a value given to it (a default,
     an argument at a call) reaches Keras as that kind. A parameter also compared, transformed or
     rebound is left alone: the code may handle the value."""
-    by_parameter: dict[str, list[tuple[ast.Name, str | None, int]]] = {}
+    grouped: dict[str, list[tuple[ast.Name, str | None, int]]] = {}
     for name, family, line in sites:
-        by_parameter.setdefault(name.id[len(LOCAL_PREFIX):], []).append((name, family, line))
-    if not by_parameter:
+        grouped.setdefault(name.id[len(LOCAL_PREFIX):], []).append((name, family, line))
+    if not grouped:
         return
+    sites_by_line = {parameter: ByLine(found, lambda site: site[0].lineno) for parameter, found in grouped.items()}
+    names_by_line: dict[str, ByLine] = {}
     for function in index.functions:
         first, last = function.lineno, function.end_lineno or function.lineno
         arguments = function.args
         for parameter in (a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs):
-            used = [s for s in by_parameter.get(parameter, ()) if first <= s[0].lineno <= last]
+            used = sites_by_line[parameter].within(first, last) if parameter in sites_by_line else []
             if not used:
                 continue
-            every = [n for n in index.names[parameter] if first <= n.lineno <= last]
+            if parameter not in names_by_line:
+                names_by_line[parameter] = ByLine(index.names[parameter], lambda name: name.lineno)
+            every = names_by_line[parameter].within(first, last)
             kinds = {family for _, family, _ in used}
             if len(used) == len(every) and len(kinds) == 1 and all(isinstance(n.ctx, ast.Load) for n in every):
                 yield function, parameter, used[0][1], used[0][2]
@@ -467,30 +471,38 @@ def _keyword_defaults(index: ModuleIndex, keras_calls: list[KerasCall], target: 
     argument of a Keras call, and the function never rebinds it. A parameter that is also
     compared, transformed or passed elsewhere may be handled by the code (silence).
     """
-    calls_by_line = sorted(keras_calls, key=lambda call: call.node.lineno)  # decorators come after bodies
-    call_lines = [call.node.lineno for call in calls_by_line]
-    uses_by_line: dict[str, tuple[list[int], list[ast.Name]]] = {}
+    calls_by_line = ByLine(keras_calls, lambda call: call.node.lineno)  # decorators come after bodies
+    uses_by_line: dict[str, ByLine] = {}
     for function in index.functions:
         defaults = _string_defaults(function)
         if not defaults:
             continue
         first, last = function.lineno, function.end_lineno or function.lineno
         straight: dict[str, list[ast.Call]] = {}
-        # Only the calls within the function's lines: a bisection, not a scan of every call.
-        for keras_call in calls_by_line[bisect.bisect_left(call_lines, first): bisect.bisect_right(call_lines, last)]:
+        for keras_call in calls_by_line.within(first, last):
             for value in activation_values(keras_call.node, keras_call.role, target):
                 name = value.id[len(LOCAL_PREFIX):] if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX) else None
                 if name in defaults:  # the parameter itself (its uses in the function are marked local)
                     straight.setdefault(name, []).append(keras_call.node)
         for parameter, calls in straight.items():
             if parameter not in uses_by_line:
-                every = sorted(index.names[parameter], key=lambda name: name.lineno)
-                uses_by_line[parameter] = ([n.lineno for n in every], every)
-            lines, every = uses_by_line[parameter]
-            uses = every[bisect.bisect_left(lines, first): bisect.bisect_right(lines, last)]
+                uses_by_line[parameter] = ByLine(index.names[parameter], lambda name: name.lineno)
+            uses = uses_by_line[parameter].within(first, last)
             if len(uses) == len(calls) and all(isinstance(n.ctx, ast.Load) for n in uses):
                 where = f" (default of {parameter!r} in {function.name}(), passed to Keras on line {calls[0].lineno})"
                 judge(defaults[parameter], where)
+
+
+class ByLine:
+    """Items sorted by their line, for the items of a function's lines by bisection (a scan of
+    every item per function is quadratic in a module of many functions)."""
+
+    def __init__(self, items: Iterable, line: Callable[[Any], int]):
+        self.items = sorted(items, key=line)
+        self.lines = [line(item) for item in self.items]
+
+    def within(self, first: int, last: int) -> list:
+        return self.items[bisect.bisect_left(self.lines, first): bisect.bisect_right(self.lines, last)]
 
 
 def _string_defaults(function) -> dict[str, ast.Constant]:

@@ -106,6 +106,30 @@ def test_many_names_at_sites_take_linear_time():
     assert large < 40 * max(small, 0.005), (small, large)
 
 
+def test_many_calls_of_project_functions_take_linear_time(tmp_path):
+    """A module of many functions whose parameter reaches Keras, and a file that imports and calls
+    each with valid strings: the calls are read once each, the module's text once."""
+    from keraslint.runner import check_project
+
+    def seconds(functions: int, root: Path) -> float:
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "__init__.py").write_text("")
+        (root / "pkg" / "blocks.py").write_text("import keras\n" + "".join(
+            f"def block{i}(x, act='relu'):\n    return keras.layers.Dense(4, activation=act)(x)\n"
+            for i in range(functions)))
+        names = ", ".join(f"block{i}" for i in range(functions))
+        (root / "pkg" / "model.py").write_text(f"from .blocks import ({names})\n" + "".join(
+            f"block{i}(None, 'relu')\nblock{i}(None, act='tanh')\n" for i in range(functions)))
+        started = time.perf_counter()
+        results = check_project(discover([root / "pkg"], ()), make_job(), workers=1)
+        assert not [d for r in results for d in r.diagnostics]
+        return time.perf_counter() - started
+
+    small = min(seconds(200, tmp_path / f"small{i}") for i in range(3))
+    large = seconds(2_000, tmp_path / "large")
+    assert large < 40 * max(small, 0.005), (small, large)
+
+
 @pytest.mark.slow
 def test_ten_megabyte_generated_file():
     """A 10 MB file is checked in time linear in its size (against a 1 MB one, measured here)."""
