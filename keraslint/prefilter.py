@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from keraslint.catalog import load as load_catalog
 from keraslint.lexer import (
@@ -521,13 +521,10 @@ class FileJudge:
         bound = project_imports(text)
         if bound is None:
             return True  # an import list the lexer cannot read
-        for facts in self.modules().values():
-            for name in facts.functions & bound.keys():
-                for alias in bound[name]:  # ``from .models import build_model as build``: calls of ``build``
-                    for opening in calls_by_name(text, alias):
-                        if self._doubt(opening, self._doubtful_flow, text, opening, facts, name):
-                            return True
-        return False
+        called = {alias: (facts, name) for facts in self.modules().values() for name in facts.functions & bound.keys()
+                  for alias in bound[name]}  # ``from .models import build_model as build``: calls of ``build``
+        return any(self._doubt(opening, self._doubtful_flow, text, opening, *called[alias])
+                   for alias, opening in calls_by_name(text, called))
 
     def _doubtful_flow(self, text: str, opening: int, facts, name: str) -> bool:
         """The call of ``name`` (of the project module ``facts``) whose arguments start at
@@ -873,19 +870,29 @@ def _calls_project_sinks(text: str, modules) -> bool:
     return bound is None or not functions.isdisjoint(bound)
 
 
-def calls_by_name(text: str, name: str) -> Iterator[int]:
-    """Where the calls of the whole name ``name`` open their arguments (after the ``(``; also
-    ``obj.name(``, never ``def name(``), found by searching the name itself."""
-    position = text.find(name)
-    while position >= 0:
-        end = position + len(name)
-        if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-            opening = end
-            while opening < len(text) and text[opening] in " \t\n\r\f":
-                opening += 1
-            if text.startswith("(", opening) and word_before(text, position) != "def":
-                yield opening + 1
-        position = text.find(name, end)
+MANY_NAMES = 16  # more names are found in one pass over every call of the text
+
+
+def calls_by_name(text: str, names: Collection[str]) -> Iterator[tuple[str, int]]:
+    """(name, where its arguments start: after the ``(``) for each call of one of ``names`` (also
+    ``obj.name(``, never ``def name(``): a few names are searched for themselves, many are
+    looked up among every call in one pass (a search per name is quadratic in many names)."""
+    if len(names) > MANY_NAMES:
+        for use in CALL_NAME.finditer(text):
+            if use.group(1) in names and word_before(text, use.start(1)) != "def":
+                yield use.group(1), use.end()
+        return
+    for name in names:
+        position = text.find(name)
+        while position >= 0:
+            end = position + len(name)
+            if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                opening = end
+                while opening < len(text) and text[opening].isspace():
+                    opening += 1
+                if text.startswith("(", opening) and word_before(text, position) != "def":
+                    yield name, opening + 1
+            position = text.find(name, end)
 
 
 FROM_IMPORT = re.compile(r"from \s+ [.\w]+ \s+ import \b", re.VERBOSE)  # ``from .models import``
