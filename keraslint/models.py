@@ -22,8 +22,14 @@ from packaging.version import InvalidVersion, Version
 
 from keraslint.diagnostics import Diagnostic, Position
 from keraslint.rules import Context
-from keraslint.rules.activations import check_literal
-from keraslint.rules.identifiers import FAMILY_WORDS, check_identifier, identifier_accepted, keyword_family
+from keraslint.rules.activations import UNKNOWN, check_literal
+from keraslint.rules.identifiers import (
+    FAMILY_WORDS,
+    UNKNOWN_IDENTIFIER,
+    check_identifier,
+    identifier_accepted,
+    keyword_family,
+)
 from keraslint.rules.models import CUSTOM_OBJECT, NEWER_SAVE, UNREADABLE_MODEL
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the largest real configs are a few MB
@@ -301,7 +307,7 @@ def _model_diagnostics(model: SavedModel, shown: str, context: Context) -> list[
             diagnostics.append(_custom_object(name, where, shown, context))
             continue
         finding = check_literal(None, name, context)
-        if finding is not None and finding.rule.code == "KL101" and (">" in name or "did you mean" not in finding.message):
+        if finding is not None and finding.rule is UNKNOWN and (">" in name or "did you mean" not in finding.message):
             # A name no Keras release knows and that is no near miss of one, saved in a model, is a
             # custom function the saving code registered (Keras 2 saves it as a plain string:
             # "custom_activation", "Addons>mish"); a near miss ("sigmod") stays a typo (KL101).
@@ -335,7 +341,7 @@ def _identifier_diagnostics(where: str, family: str, value, saved: str, shown: s
     if not builtin and not identifier_accepted(family, name, context) and not context.catalog.accepting_identifier(family, name):
         return [_custom_object(name, where, shown, context, word)]
     finding = check_identifier(None, family, name, context)
-    if finding is not None and finding.rule.code == "KL401" and "did you mean" not in finding.message:
+    if finding is not None and finding.rule is UNKNOWN_IDENTIFIER and "did you mean" not in finding.message:
         return [_custom_object(name, where, shown, context, word)]  # the saving code's own
     if finding is not None:
         return [Diagnostic(finding.rule.code, f"{finding.message} ({saved})", shown, TOP, TOP, config_path=where)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -202,7 +203,6 @@ def test_rule_ships_its_documentation(rule):
     """``keraslint/rules/docs/CODE.md`` is what ``keraslint rule CODE`` prints (the URL in JSON,
     SARIF and the language server points at it); regenerate with KERASLINT_UPDATE_FIXTURES=1."""
     import os
-    from pathlib import Path
     from urllib.request import url2pathname
 
     path = Path(url2pathname(rule.url[len("file://"):]))
@@ -227,6 +227,21 @@ def test_rule_is_complete(rule):
     """Each rule has every part of its unit, and a missing one is named."""
     missing = rule_parts_missing(rule)
     assert not missing, f"{rule.code} lacks: {', '.join(missing)}"
+
+
+def test_behaviour_is_asked_of_the_rule_not_of_a_code():
+    """Outside ``rules/``, no code literal carries behaviour (which codes are file errors, can be
+    silenced, make the exit code 2): those are properties of the rule."""
+    import keraslint
+
+    package = Path(keraslint.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        if "rules" in path.relative_to(package).parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            literal = re.search(r"""["']KL\d{1,3}["']""", code)
+            assert literal is None or "e.g." in code or '"""' in code, f"{path.name}:{number}: {line.strip()}"
 
 
 def test_a_missing_part_is_named():
