@@ -1,8 +1,11 @@
-"""Rule metadata and the registry binding codes to rules.
+"""Rules as units, and the registry binding codes to rules.
 
-A rule is one unit: code, name, summary, explanation (what / why / example / fix / fix safety),
-and VALID / INVALID examples that the test-suite runs. Detection code lives beside it in its
-family module and returns ``Finding`` objects; positions and suppression are handled centrally.
+A rule is one unit: code, name, summary, explanation (what / why / example / fix safety), the
+kind of site it reads (with the words without which a text has none), VALID examples and INVALID
+ones with their expected fix, and the properties other stages ask of it (level, silenceable,
+failure). Detection code lives beside it in its family module and returns ``Finding`` objects;
+a rule at a kind of site the checker does not read brings ``check_call``. Every module of this
+package is imported by ``all_rules()``; positions and suppression are handled centrally.
 """
 from __future__ import annotations
 
