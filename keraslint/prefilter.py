@@ -287,7 +287,8 @@ class FileJudge:
         self.parameters: dict[str, list[tuple[str, int]]] | None = None
         self.calls_of: dict[str, list[int]] | None = None  # function -> ends of its calls' ``(``
         self.carrying: dict[tuple[str, str | None], bool] = {}
-        self.binding_index: dict[str, list[re.Match]] | None = None
+        self.binding_index: dict[str, list[tuple[int, int, str]]] = {}
+        self.indexed = False  # every binding of the file is in ``binding_index``
         self.definition_index: dict[str, list[re.Match]] | None = None
 
     def broken_statements(self, text: str) -> bool:
@@ -380,9 +381,8 @@ class FileJudge:
         if family is None and any(self.code(d.start()) for d in self._definitions(text).get(name, ())):
             return True
         line_end = equals = -1  # the line of the last ``name:`` and its next ``=`` (-1: none on the line)
-        for occurrence in self._bindings(text).get(name, ()):
-            start, after = occurrence.start(), occurrence.end()
-            if occurrence.group(2) == "=":
+        for start, after, operator in self._bindings(text, name):
+            if operator == "=":
                 value = None if text.startswith("=", after) else after  # ``==`` binds nothing
             else:
                 if after > line_end:
@@ -400,15 +400,21 @@ class FileJudge:
                 return True
         return self._doubt_passed_positionally(text, name, family)
 
-    def _bindings(self, text: str) -> dict[str, list[re.Match]]:
-        """Every ``name =`` / ``name:`` of the file by name, found in one pass (a file with many
-        names at sites would otherwise be searched once per name)."""
-        if self.binding_index is None:
-            self.binding_index = {}
+    def _bindings(self, text: str, name: str) -> list[tuple[int, int, str]]:
+        """(start, end, ``=`` or ``:``) of each ``name =`` / ``name:`` of the file. The first few
+        names are searched for themselves; past ``MANY_NAMES``, every binding of the file is
+        indexed in one pass (a search per name is quadratic in many names)."""
+        if name not in self.binding_index and len(self.binding_index) >= MANY_NAMES and not self.indexed:
+            self.indexed = True
+            found: dict[str, list[tuple[int, int, str]]] = {}
             for occurrence in BINDING.finditer(text):
                 if identifier_start(text, occurrence.start()) == occurrence.start():  # not ``l2_reg`` for ``reg``
-                    self.binding_index.setdefault(occurrence.group(1), []).append(occurrence)
-        return self.binding_index
+                    found.setdefault(occurrence.group(1), []).append(
+                        (occurrence.start(), occurrence.end(), occurrence.group(2)))
+            self.binding_index.update(found)
+        if name not in self.binding_index:
+            self.binding_index[name] = [] if self.indexed else list(bindings_by_search(text, name))
+        return self.binding_index[name]
 
     def _definitions(self, text: str) -> dict[str, list[re.Match]]:
         """Every ``def name(`` of the file by name, found in one pass."""
@@ -870,7 +876,22 @@ def _calls_project_sinks(text: str, modules) -> bool:
     return bound is None or not functions.isdisjoint(bound)
 
 
-MANY_NAMES = 16  # more names are found in one pass over every call of the text
+MANY_NAMES = 16  # more names are found in one pass over every call (or binding) of the text
+
+
+def bindings_by_search(text: str, name: str) -> Iterator[tuple[int, int, str]]:
+    """``BINDING``'s matches for the whole name ``name``: (start, end, ``=`` or ``:``), found by
+    searching the name itself."""
+    position = text.find(name)
+    while position >= 0:
+        end = position + len(name)
+        if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+            after = end
+            while after < len(text) and text[after].isspace():
+                after += 1
+            if after < len(text) and text[after] in ":=":
+                yield position, after + 1, text[after]
+        position = text.find(name, end)
 
 
 def calls_by_name(text: str, names: Collection[str]) -> Iterator[tuple[str, int]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keraslint import lexer, prefilter
 from keraslint.lexer import CodeRegions, Doubt, call_arguments, imported_names, join_continuations, tokens_from
@@ -152,3 +154,30 @@ def test_call_arguments_and_imported_names():
     assert [(k, s) for k, s, _ in call_arguments("(x, *a, k=1, **kw)", 1)] == [(None, 1), ("*", 4), ("k", 10), ("**", 13)]
     assert imported_names("import (Dense as D,\n ReLU)", 6) == ["Dense", "ReLU"]
     assert imported_names("import *", 6) == ["*"]
+
+
+# The searches for one name agree with the one-pass patterns they stand in for.
+SNIPPETS = st.lists(st.sampled_from(["act", "act2", "x_act", "def", " ", "\n", "\t", "=", "==", ":", "(", ")", ".",
+                                     "é", "_", "1"]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SNIPPETS)
+def test_binding_search_agrees_with_the_binding_pattern(text):
+    from keraslint.lexer import identifier_start
+
+    expected = [(m.start(), m.end(), m.group(2)) for m in P.BINDING.finditer(text)
+                if m.group(1) == "act" and identifier_start(text, m.start()) == m.start()]
+    assert list(P.bindings_by_search(text, "act")) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(SNIPPETS)
+def test_call_search_agrees_with_the_call_pattern(text):
+    from keraslint.lexer import word_before
+
+    expected = [("act", m.end()) for m in P.CALL_NAME.finditer(text)
+                if m.group(1) == "act" and word_before(text, m.start(1)) != "def"]
+    assert list(P.calls_by_name(text, ["act"])) == expected
+    many = [f"name{i}" for i in range(P.MANY_NAMES)] + ["act"]  # past MANY_NAMES: the one-pass index
+    assert list(P.calls_by_name(text, many)) == expected
