@@ -187,7 +187,7 @@ class _Pass:
                 module, _, function = self.resolver.bindings[name].rpartition(".")
                 sinks = self.sinks_of(module).get(function) if module else None
                 if sinks is not None:
-                    yield call, function, sinks, f" of {module}"
+                    yield call, function, sinks, f" of {sinks.module}"
 
     def activations_attributes(self) -> None:
         """``keras.activations.<name>``, its imports, and module paths no release has (KL202)."""
@@ -352,10 +352,12 @@ def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None,
 
 class FunctionSinks(NamedTuple):
     """A function's positional parameters in order, and those whose value reaches Keras: parameter
-    -> (the family, None for an activation; the line of the Keras site)."""
+    -> (the family, None for an activation; the line of the Keras site); the module it is defined
+    in when not the file's own."""
 
     positional: tuple[str, ...]
     sinks: dict[str, tuple[str | None, int]]
+    module: str = ""
 
 
 def _function_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]) -> dict[int, FunctionSinks]:
@@ -369,7 +371,7 @@ def _function_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, 
     return found
 
 
-def module_sinks(text: str, package: str | None, context: Context) -> dict[str, FunctionSinks]:
+def module_sinks(text: str, module: str, package: str | None, context: Context) -> dict[str, FunctionSinks]:
     """The sinks of a module's top-level functions (defined once), for the files that import them.
     Keras names the module imports through other project modules are not followed."""
     tree = parse(text)
@@ -387,7 +389,7 @@ def module_sinks(text: str, package: str | None, context: Context) -> dict[str, 
     functions = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     counts = collections.Counter(f.name for f in functions)
     found = _function_sinks(index, sites)
-    return {f.name: found[id(f)] for f in functions if counts[f.name] == 1 and id(f) in found}
+    return {f.name: found[id(f)]._replace(module=module) for f in functions if counts[f.name] == 1 and id(f) in found}
 
 
 def _arguments_to_sinks(calls: Iterable[tuple[ast.Call, str, FunctionSinks, str]]):

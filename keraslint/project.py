@@ -99,7 +99,8 @@ class ModuleFacts:
             from keraslint.checker import module_sinks
 
             text = _read_text(Path(self.path)) if self._words[0] else None
-            _SINKS[key] = module_sinks(text, package_of(self.path), context) if text is not None else {}
+            path = Path(self.path)
+            _SINKS[key] = module_sinks(text, module_name(path), package_of(path), context) if text is not None else {}
         return _SINKS[key]
 
     @functools.cached_property
