@@ -103,19 +103,25 @@ def test_catalog_data_is_sorted_and_headed():
 
 
 @given(st.sampled_from(sorted(CATALOG.all_strings)), st.sampled_from([r for r in CATALOG.releases]))
-def test_target_accepts_exactly_the_common_strings(name, release):
+def test_a_release_pinned_is_that_release(name, release):
+    """Pinning a release's own version selects that release (TensorFlow: the minor it samples),
+    and a string is rejected exactly when that release's table lacks it."""
     target = CATALOG.target(str(release.version), "t", release.distribution)
-    if len(target.releases) == 1:
-        assert (name in target.strings) == (name in target.releases[0].strings)
-        assert (target.rejecting(name) == []) == (name in target.strings)
+    assert target.releases == (release,)
+    assert target.rejecting(name) == ([] if name in release.strings else [release])
 
 
-@given(st.lists(st.sampled_from([str(r.version) for r in CATALOG.of("keras")]), min_size=2, max_size=2, unique=True))
-def test_range_is_intersection_of_its_releases(bounds):
-    low, high = sorted(bounds, key=lambda v: tuple(int(p) for p in v.split(".")))
+@given(st.sampled_from(sorted(CATALOG.all_strings)),
+       st.lists(st.sampled_from([r.version for r in CATALOG.of("keras")]), min_size=2, max_size=2, unique=True))
+def test_a_range_accepts_what_every_release_in_it_accepts(name, bounds):
+    """The releases between the bounds, picked here by version, decide: accepted by all of them,
+    or rejected by exactly those that lack it."""
+    low, high = sorted(bounds)
     target = CATALOG.target(f">={low},<={high}", "t")
-    assert target.strings == frozenset.intersection(*(r.strings for r in target.releases))
-    assert str(target.releases[0].version) == low and str(target.releases[-1].version) == high
+    inside = [r for r in CATALOG.of("keras") if low <= r.version <= high]
+    assert list(target.releases) == inside
+    assert target.rejecting(name) == [r for r in inside if name not in r.strings]
+    assert (name in target.strings) == all(name in r.strings for r in inside)
 
 
 def test_positional_activation_indices_per_era():
