@@ -99,7 +99,8 @@ def test_exit_codes(tmp_path):
     mixed = run("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
     assert mixed.exit_code == 1  # as ruff: a file that does not parse is a finding; the others were checked
     assert run("check", "--no-cache", "--exit-zero", "broken.py", cwd=tmp_path).exit_code == 0
-    assert "broken.py:3:1: KL002 SyntaxError" in mixed.stdout or "broken.py:2:" in mixed.stdout
+    # where CPython places the error differs between versions; that it is reported does not
+    assert any(line.startswith("broken.py:") and " KL002 SyntaxError: " in line for line in mixed.stdout.splitlines())
     assert "bad.py:2:34: KL101" in mixed.stdout
     future = run("check", "--keras-version", "9.9", "good.py", cwd=tmp_path)  # never refused: the nearest release
     assert future.exit_code == 0 and "note: Keras 9.9 is not in the catalog" in future.stdout
@@ -176,7 +177,7 @@ def test_fix_diff_and_unsafe(tmp_path):
     assert '"sigmoid")\nkeras.layers.Dense(4, activation="relu")' in path.read_text()
     assert '"gelu"' in path.read_text()
     again = run("check", "--fix", "--keras-version", "2.3", "a.py", cwd=tmp_path)
-    assert "0 fixed" in again.stdout or "Found 2 problems" in again.stdout
+    assert again.stdout.endswith("Found 2 problems (0 fixed, 2 remaining).\n")
 
 
 def test_fix_exit_zero_when_everything_fixed(tmp_path):
