@@ -461,6 +461,55 @@ def test_strings_passed_to_project_functions_are_followed(tmp_path, module, use,
     assert [code for code, _ in found] == expected
 
 
+# Generated two-module packages: a function whose parameters reach sites of random kinds, and
+# calls of it from another module with random arguments, import forms and strings.
+SINK_USES_OF = {
+    "activation": "    keras.layers.Dense(4, activation={p})(x)\n",
+    "positional": "    keras.layers.Dense(4, {p})(x)\n",
+    "initializer": "    keras.layers.Dense(4, kernel_initializer={p})(x)\n",
+    "loss": "    keras.Model(x, x).compile(loss={p})\n",
+    "metrics": "    keras.Model(x, x).compile(loss='mse', metrics=[{p}, 'mae'])\n",
+    "getter": "    keras.losses.get({p})\n",
+    "checked": "    if {p} != 'mse':\n        raise ValueError({p})\n",
+}
+STRINGS = ["relu", "reul", "mse", "msee", "glorot_uniform", "glorot_unifrom", "accuracy", "acuracy", "", "x y"]
+
+
+@st.composite
+def flow_packages(draw):
+    parameters = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    keyword_only = draw(st.booleans())
+    defaults = draw(st.integers(0, len(parameters)))  # the last ones have a default
+    signature = ", ".join(["x", *(["*"] if keyword_only else []), *(
+        f"{p}={draw(st.sampled_from(STRINGS))!r}" if index >= len(parameters) - defaults else p
+        for index, p in enumerate(parameters))])
+    body = "".join(SINK_USES_OF[draw(st.sampled_from(sorted(SINK_USES_OF)))].format(p=p)
+                   for p in parameters for _ in range(draw(st.integers(1, 2))))
+    module = f"import keras\n\n\ndef build({signature}):\n{body}    return x\n"
+    alias = draw(st.sampled_from(["build", "make"]))
+    importing = "from .shim import build\n" if alias == "build" else "from .shim import build as make\n"
+    calls = []
+    for _ in range(draw(st.integers(1, 3))):
+        arguments, by_keyword = ["None"], keyword_only
+        for p in parameters:
+            value = repr(draw(st.sampled_from(STRINGS)))
+            by_keyword = by_keyword or draw(st.booleans())  # no positional argument after a keyword one
+            arguments.append(f"{p}={value}" if by_keyword else value)
+        if draw(st.booleans()):
+            arguments.insert(1, "*rest")
+        calls.append(f"{alias}({', '.join(arguments)})\n")
+    return module, importing + "".join(calls)
+
+
+@settings(max_examples=max(20, EXAMPLES // 10), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                                    HealthCheck.function_scoped_fixture])
+@given(flow_packages())
+def test_generated_flows_across_modules_agree(tmp_path_factory, package):
+    module, user = package
+    root = tmp_path_factory.mktemp("flow")
+    assert project_findings(root, module, user, True) == project_findings(root, module, user, False)
+
+
 def test_code_regions():
     from keraslint.lexer import CodeRegions
 
