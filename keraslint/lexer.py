@@ -191,11 +191,13 @@ def first_word(text: str, position: int) -> str:
     return match.group(1) if match else ""
 
 
-def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]]:
+def call_arguments(text: str, position: int, positional: bool = False) -> list[tuple[str | None, int, int]]:
     """Top-level arguments of the call whose ``(`` ends at ``position``, in source order.
 
     Each is (keyword, start, end): keyword None for a positional argument, ``*`` for
-    ``*args``, ``**`` for ``**kwargs``; [start, end) is the value. Doubt when the call is not closed.
+    ``*args``, ``**`` for ``**kwargs``; [start, end) is the value. Doubt when the call is not
+    closed. ``positional``: only the arguments before the first keyword (``name=`` or ``**``),
+    which are all the positional arguments but a ``*args`` after them.
     """
     arguments: list[tuple[str | None, int, int]] = []
     depth = 1
@@ -209,11 +211,15 @@ def call_arguments(text: str, position: int) -> list[tuple[str | None, int, int]
                 return arguments
             start = match.start()
             if kind == "op" and token in ("*", "**"):
+                if positional and token == "**":
+                    return arguments
                 keyword = token
                 continue
             if kind == "name":
                 following, after = next(tokens, END)
                 if following == "op" and after.group() == "=":
+                    if positional:
+                        return arguments
                     keyword, start = token, after.end()
                     continue
                 kind, match, token = following, after, after.group()

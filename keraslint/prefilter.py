@@ -341,7 +341,8 @@ class FileJudge:
         indices = {0} if layer == "Activation" else {c.target.positional_index(layer) for c in self.contexts} - {None}
         if not indices:
             return False
-        positional = [(k, s) for k, s, _ in call_arguments(text, call_opening(text, end)) if k in (None, "*")]
+        # the arguments before the first keyword: a ``*args`` after it fills no slot the checker judges
+        positional = [(k, s) for k, s, _ in call_arguments(text, call_opening(text, end), positional=True)]
         if any(k == "*" for k, _ in positional[: max(indices) + 1]):
             return True
         return any(self._doubtful_activation(text, positional[i][1], names) for i in indices if i < len(positional))
@@ -475,7 +476,7 @@ class FileJudge:
                 if text[before - 1: before] == "." or text[identifier_start(text, before): before] == "def":
                     continue  # (a call inside a string or comment is read too: more doubt, never less)
                 self.calls_of[name].append(use.end())
-        return [[start for keyword, start, _ in call_arguments(text, end) if keyword is None]
+        return [[start for keyword, start, _ in call_arguments(text, end, positional=True) if keyword is None]
                 for end in self.calls_of.get(function, ())]
 
     def _open_annotation(self, text: str, start: int, colon_end: int, line_end: int, family: str | None = None) -> bool:
@@ -672,7 +673,7 @@ class FileJudge:
         return False
 
     def _doubtful_getter(self, text: str, end: int, family: str) -> bool:
-        arguments = call_arguments(text, end)
+        arguments = call_arguments(text, end, positional=True)
         return bool(arguments) and arguments[0][0] is None and self._doubtful_identifier(text, arguments[0][1], family)
 
     def _doubtful_compile(self, text: str, end: int) -> bool:

@@ -152,6 +152,8 @@ def test_continuations_are_joined_in_code_only():
 
 def test_call_arguments_and_imported_names():
     assert [(k, s) for k, s, _ in call_arguments("(x, *a, k=1, **kw)", 1)] == [(None, 1), ("*", 4), ("k", 10), ("**", 13)]
+    assert [(k, s) for k, s, _ in call_arguments("(x, *a, k=f(", 1, positional=True)] == [(None, 1), ("*", 4)]
+    assert [(k, s) for k, s, _ in call_arguments("(x, **kw, y)", 1, positional=True)] == [(None, 1)]
     assert imported_names("import (Dense as D,\n ReLU)", 6) == ["Dense", "ReLU"]
     assert imported_names("import *", 6) == ["*"]
 
