@@ -880,19 +880,24 @@ def _calls_project_sinks(text: str, modules) -> bool:
 MANY_NAMES = 16  # more names are found in one pass over every call (or binding) of the text
 
 
-def bindings_by_search(text: str, name: str) -> Iterator[tuple[int, int, str]]:
-    """``BINDING``'s matches for the whole name ``name``: (start, end, ``=`` or ``:``), found by
-    searching the name itself."""
+def whole_name(text: str, name: str) -> Iterator[tuple[int, int]]:
+    """(start, where the spaces after it end) of each occurrence of ``name`` as a whole identifier."""
     position = text.find(name)
     while position >= 0:
         end = position + len(name)
         if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-            after = end
-            while after < len(text) and text[after].isspace():
-                after += 1
-            if after < len(text) and text[after] in ":=":
-                yield position, after + 1, text[after]
-        position = text.find(name, end)
+            while end < len(text) and text[end].isspace():
+                end += 1
+            yield position, end
+        position = text.find(name, position + len(name))
+
+
+def bindings_by_search(text: str, name: str) -> Iterator[tuple[int, int, str]]:
+    """``BINDING``'s matches for the whole name ``name``: (start, end, ``=`` or ``:``), found by
+    searching the name itself."""
+    for start, after in whole_name(text, name):
+        if after < len(text) and text[after] in ":=":
+            yield start, after + 1, text[after]
 
 
 def calls_by_name(text: str, names: Collection[str]) -> Iterator[tuple[str, int]]:
@@ -905,16 +910,9 @@ def calls_by_name(text: str, names: Collection[str]) -> Iterator[tuple[str, int]
                 yield use.group(1), use.end()
         return
     for name in names:
-        position = text.find(name)
-        while position >= 0:
-            end = position + len(name)
-            if identifier_start(text, position) == position and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-                opening = end
-                while opening < len(text) and text[opening].isspace():
-                    opening += 1
-                if text.startswith("(", opening) and word_before(text, position) != "def":
-                    yield name, opening + 1
-            position = text.find(name, end)
+        for start, opening in whole_name(text, name):
+            if text.startswith("(", opening) and word_before(text, start) != "def":
+                yield name, opening + 1
 
 
 FROM_IMPORT = re.compile(r"from \s+ [.\w]+ \s+ import \b", re.VERBOSE)  # ``from .models import``
