@@ -106,11 +106,10 @@ class _Pass:
         for keras_call in self.calls:
             for value in activation_values(keras_call.node, keras_call.role, self.context.target):
                 self._activation(value, keras_call.node)
+        self.parameter_sites += _activation_parameters(self.calls, self.context.target)
         _keyword_defaults(self.index, self.calls, self.context.target, self.judge)
 
     def _activation(self, value: ast.AST, call: ast.Call) -> None:
-        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX):
-            self.parameter_sites.append((value, None, call.lineno))
         constant = _single_string_constant(self.index, value)
         if constant is not None:
             self.judge(constant, f" (reaches Keras as an activation on line {call.lineno})")
@@ -159,21 +158,22 @@ class _Pass:
         that reach an activation or identifier site through the file's own functions."""
         self.parameter_sites += _identifier_sites(self.index, self.resolver, self.calls, self.unrooted,
                                                   self.judge_identifier)
-        for function, parameter, family, line in _parameter_sinks(self.index, self.parameter_sites):
+        sinks = list(_parameter_sinks(self.index, self.parameter_sites))
+        for function, parameter, family, line in sinks:
             default = _string_defaults(function).get(parameter)
             if default is not None and family is not None:
                 self.judge_identifier(default, family, f" (default of {parameter!r} in {function.name}(), passed to "
                                                        f"Keras as {_a(FAMILY_WORDS[family])} on line {line})")
-        for literal, family, where in _arguments_to_sinks(self._calls_to_sinks()):
+        for literal, family, where in _arguments_to_sinks(self._calls_to_sinks(_function_sinks(sinks))):
             if family is None:
                 self.judge(literal, where)
             else:
                 self.judge_identifier(literal, family, where)
 
-    def _calls_to_sinks(self):
-        """Calls by name of the file's own functions, and of functions imported from project
-        modules (``from .models import build_model``), that have sinks."""
-        local = _function_sinks(self.index, self.parameter_sites)
+    def _calls_to_sinks(self, local: dict[int, FunctionSinks]):
+        """Calls by name of the file's own functions (``local``: their sinks by id of the ``def``),
+        and of functions imported from project modules (``from .models import build_model``), that
+        have sinks."""
         for call in self.index.calls:
             if not isinstance(call.func, ast.Name):
                 continue
@@ -323,6 +323,13 @@ def _identifier_sites(index: ModuleIndex, resolver: Resolver, keras_calls: list[
     return [n for n in names if n[0].id.startswith(LOCAL_PREFIX)]
 
 
+def _activation_parameters(calls: list[KerasCall], target: Target) -> list[tuple[ast.Name, str | None, int]]:
+    """Function parameters given as activations to Keras calls: (name, None, line of the call)."""
+    return [(value, None, call.node.lineno) for call in calls
+            for value in activation_values(call.node, call.role, target)
+            if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX)]
+
+
 def _parameter_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]):
     """(function, parameter, family or None for activations, line of the site) for each parameter
     whose every use in its function is a Keras site of one kind: a value given to it (a default,
@@ -360,11 +367,11 @@ class FunctionSinks(NamedTuple):
     module: str = ""
 
 
-def _function_sinks(index: ModuleIndex, sites: list[tuple[ast.Name, str | None, int]]) -> dict[int, FunctionSinks]:
-    """``FunctionSinks`` of the module's functions (by id of the ``def``), methods aside: they
-    are called through their instance, which is not followed."""
+def _function_sinks(sinks: Iterable[tuple[Any, str, str | None, int]]) -> dict[int, FunctionSinks]:
+    """``FunctionSinks`` of the functions of ``_parameter_sinks``'s results (by id of the ``def``),
+    methods aside: they are called through their instance, which is not followed."""
     found: dict[int, FunctionSinks] = {}
-    for function, parameter, family, line in _parameter_sinks(index, sites):
+    for function, parameter, family, line in sinks:
         positional = tuple(a.arg for a in function.args.posonlyargs + function.args.args)
         if positional[:1] not in (("self",), ("cls",)):
             found.setdefault(id(function), FunctionSinks(positional, {})).sinks[parameter] = (family, line)
@@ -380,15 +387,10 @@ def module_sinks(text: str, module: str, package: str | None, context: Context) 
     index = ModuleIndex(tree)
     resolver = Resolver(index, package)
     calls = keras_calls(index, resolver, context.catalog.layer_names)
-    sites: list[tuple[ast.Name, str | None, int]] = [
-        (value, None, call.node.lineno) for call in calls
-        for value in activation_values(call.node, call.role, context.target)
-        if isinstance(value, ast.Name) and value.id.startswith(LOCAL_PREFIX)
-    ]
-    sites += _identifier_sites(index, resolver, calls, True, lambda *_: None)
+    sites = _activation_parameters(calls, context.target) + _identifier_sites(index, resolver, calls, True, lambda *_: None)
     functions = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     counts = collections.Counter(f.name for f in functions)
-    found = _function_sinks(index, sites)
+    found = _function_sinks(_parameter_sinks(index, sites))
     return {f.name: found[id(f)]._replace(module=module) for f in functions if counts[f.name] == 1 and id(f) in found}
 
 
