@@ -40,7 +40,9 @@ FACTS_FORMAT = 2
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*[\w.]*)[ \t]+import\b")  # anywhere: a literal start is fast
 
 
-_SINKS: dict[tuple, dict[str, FunctionSinks]] = {}  # (path, stamp, target releases) -> sinks
+# (path, target releases) -> (the module's stamp, its sinks): one entry per module, also in a
+# language server that sees the module change many times
+_SINKS: dict[tuple, tuple[tuple, dict[str, FunctionSinks]]] = {}
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,15 @@ class ModuleFacts:
     def sinks(self, context: Context) -> dict[str, FunctionSinks]:
         """The sinks of the module's top-level functions (``build_model(inputs, loss)`` whose
         ``loss`` reaches ``compile``), worked out once per target when a file calls them."""
-        key = (self.path, self.stamp, context.target.releases)
-        if key not in _SINKS:
+        key = (self.path, context.target.releases)
+        if key not in _SINKS or _SINKS[key][0] != self.stamp:
             from keraslint.checker import module_sinks
 
-            text = _read_text(Path(self.path)) if self._words[0] else None
             path = Path(self.path)
-            _SINKS[key] = module_sinks(text, module_name(path), package_of(path), context) if text is not None else {}
-        return _SINKS[key]
+            text = _read_text(path) if self._words[0] else None
+            found = module_sinks(text, module_name(path), package_of(path), context) if text is not None else {}
+            _SINKS[key] = (self.stamp, found)
+        return _SINKS[key][1]
 
     @functools.cached_property
     def exports(self) -> dict[str, str]:
